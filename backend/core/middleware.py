@@ -1,0 +1,30 @@
+from django.urls import Resolver404, resolve
+
+
+class OptionalTrailingSlashMiddleware:
+    """Route /api/v1/x and /api/v1/x/ to the same view, without a redirect.
+
+    Django's APPEND_SLASH answers with a redirect, which clients drop the body of on POST. Here a
+    path that does not resolve is retried with the slash added or removed, in place.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not _resolves(path):
+            other = path[:-1] if path.endswith("/") else path + "/"
+            if other and _resolves(other):
+                prefix = request.path[: len(request.path) - len(path)]
+                request.path_info = other
+                request.path = prefix + other
+        return self.get_response(request)
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
