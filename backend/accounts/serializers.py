@@ -32,7 +32,9 @@ class RegisterSerializer(RejectUnknownFieldsMixin, BaseRegisterSerializer):
         # allauth only refuses verified addresses; an unverified account would hit the unique
         # constraint in the database instead.
         if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError("A user is already registered with this email address.")
+            raise serializers.ValidationError(
+                "A user is already registered with this email address."
+            )
         return email
 
 

@@ -27,7 +27,7 @@ def fixture_files(*, include_dev: bool) -> list[Path]:
 def fixtures_load(*, include_dev: bool) -> list[str]:
     """Load the fixtures; each non-dev file only once per database (guarded by a SetupFlag).
 
-    Dev files are loaded on every call: loaddata updates rows by primary key, so they stay idempotent.
+    Dev files are loaded on every call: loaddata updates rows by primary key, so reloading is safe.
     Returns the names of the files loaded.
     """
     loaded = []

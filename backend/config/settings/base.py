@@ -258,15 +258,16 @@ SPECTACULAR_SETTINGS = {
 # DJ-REST-AUTH AND ALLAUTH
 # ------------------------------------------------------------------------------
 # https://dj-rest-auth.readthedocs.io/en/latest/configuration.html
+_ACCOUNTS = "backend.accounts.serializers"
 REST_AUTH = {
     "SESSION_LOGIN": False,
-    "LOGIN_SERIALIZER": "backend.accounts.serializers.LoginSerializer",
-    "USER_DETAILS_SERIALIZER": "backend.accounts.serializers.UserDetailsSerializer",
-    "REGISTER_SERIALIZER": "backend.accounts.serializers.RegisterSerializer",
-    "PASSWORD_CHANGE_SERIALIZER": "backend.accounts.serializers.PasswordChangeSerializer",
-    "PASSWORD_RESET_SERIALIZER": "backend.accounts.serializers.PasswordResetSerializer",
-    "PASSWORD_RESET_CONFIRM_SERIALIZER": "backend.accounts.serializers.PasswordResetConfirmSerializer",
     "OLD_PASSWORD_FIELD_ENABLED": True,
+    "LOGIN_SERIALIZER": f"{_ACCOUNTS}.LoginSerializer",
+    "USER_DETAILS_SERIALIZER": f"{_ACCOUNTS}.UserDetailsSerializer",
+    "REGISTER_SERIALIZER": f"{_ACCOUNTS}.RegisterSerializer",
+    "PASSWORD_CHANGE_SERIALIZER": f"{_ACCOUNTS}.PasswordChangeSerializer",
+    "PASSWORD_RESET_SERIALIZER": f"{_ACCOUNTS}.PasswordResetSerializer",
+    "PASSWORD_RESET_CONFIRM_SERIALIZER": f"{_ACCOUNTS}.PasswordResetConfirmSerializer",
 }
 # https://docs.allauth.org/en/latest/account/configuration.html
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from backend.core.tests.throwaway import ThrowawayPostgres, WsgiServer
+
+
+def test_healthz_answers_without_touching_the_database(client):
+    # No django_db mark: pytest-django makes any query here raise.
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert client.get("/healthz/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_readyz_is_ok_when_database_and_broker_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.fixture
+def throwaway_postgres():
+    cluster = ThrowawayPostgres()
+    cluster.start()
+    yield cluster
+    cluster.remove()
+
+
+def wait_for_status(server, path, status, tries=50):
+    for _ in range(tries):
+        code, body = server.get(path)
+        if code == status:
+            return json.loads(body)
+    raise AssertionError(f"{path} never answered {status}; last: {code} {body[:200]!r}")
+
+
+def test_readyz_names_the_database_while_postgres_is_down_and_recovers(throwaway_postgres):
+    """The acceptance case: stop PostgreSQL under a running server, then bring it back."""
+    server = WsgiServer(
+        {
+            "DJANGO_SETTINGS_MODULE": "backend.config.settings.test",
+            "DATABASE_URL": throwaway_postgres.url,
+        }
+    )
+    try:
+        assert wait_for_status(server, "/readyz", 200) == {"status": "ok"}
+
+        throwaway_postgres.stop()
+        body = wait_for_status(server, "/readyz", 503)
+        assert list(body["failing"]) == ["database"]
+
+        throwaway_postgres.start()
+        assert wait_for_status(server, "/readyz", 200) == {"status": "ok"}
+    finally:
+        server.stop()
+
+
+def test_readyz_names_the_broker_when_redis_is_unreachable(throwaway_postgres, tmp_path):
+    server = WsgiServer(
+        {
+            "DJANGO_SETTINGS_MODULE": "backend.config.settings.test",
+            "DATABASE_URL": throwaway_postgres.url,
+            "REDIS_URL": f"unix://{tmp_path}/no-redis-here.sock?db=0",
+        }
+    )
+    try:
+        body = wait_for_status(server, "/readyz", 503)
+        assert list(body["failing"]) == ["broker"]
+    finally:
+        server.stop()
