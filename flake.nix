@@ -1,0 +1,108 @@
+{
+  description = "Django + Vue web application: dev stack, checks and OCI images with Nix";
+
+  # Inputs and follows as in uv2nix's templates/hello-world/flake.nix; flake.lock pins them.
+  inputs = {
+    nixpkgs.url = "github:nixos/nixpkgs/nixos-unstable";
+
+    pyproject-nix = {
+      url = "github:pyproject-nix/pyproject.nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+
+    uv2nix = {
+      url = "github:pyproject-nix/uv2nix";
+      inputs.pyproject-nix.follows = "pyproject-nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+
+    pyproject-build-systems = {
+      url = "github:pyproject-nix/build-system-pkgs";
+      inputs.pyproject-nix.follows = "pyproject-nix";
+      inputs.uv2nix.follows = "uv2nix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    {
+      self,
+      nixpkgs,
+      pyproject-nix,
+      uv2nix,
+      pyproject-build-systems,
+      ...
+    }:
+    let
+      inherit (nixpkgs) lib;
+      forAllSystems = lib.genAttrs [
+        "x86_64-linux"
+        "aarch64-linux"
+        "aarch64-darwin"
+      ];
+
+      # pyproject.toml is the one place the project's name lives.
+      pyproject = lib.importTOML ./pyproject.toml;
+
+      # What the image says about itself. With --impure, CI may pass its release tag as
+      # APP_VERSION and its CI_PROJECT_URL (GitLab sets it); pure evaluation reads "" for both
+      # and falls back to the commit (or a dirty marker) and to [project.urls] Repository.
+      fromEnv =
+        name: fallback:
+        let
+          value = builtins.getEnv name;
+        in
+        if value != "" then value else fallback;
+      build = {
+        version = fromEnv "APP_VERSION" (self.shortRev or self.dirtyShortRev or "dev");
+        revision = self.rev or self.dirtyRev or "unknown";
+        lastModifiedDate = self.lastModifiedDate or "19700101000001";
+        source = fromEnv "CI_PROJECT_URL" (pyproject.project.urls.Repository or "");
+      };
+
+      # One system's pieces, assembled by nix/default.nix from one file per concern.
+      parts = forAllSystems (
+        system:
+        import ./nix {
+          pkgs = nixpkgs.legacyPackages.${system};
+          projectName = pyproject.project.name;
+          inherit
+            pyproject-nix
+            uv2nix
+            pyproject-build-systems
+            build
+            ;
+        }
+      );
+    in
+    {
+      packages = forAllSystems (
+        system:
+        parts.${system}.packages
+        // lib.optionalAttrs (lib.hasSuffix "-linux" system) {
+          # `nix build .#image-arm64` looks the name up under the builder's own system, so both
+          # names exist on both Linux systems, each the natively built image (no pkgsCross).
+          image-amd64 = self.packages.x86_64-linux.image;
+          image-arm64 = self.packages.aarch64-linux.image;
+        }
+      );
+
+      devShells = forAllSystems (system: {
+        default = parts.${system}.devShell;
+      });
+
+      apps = forAllSystems (system: parts.${system}.apps);
+
+      checks = forAllSystems (system: parts.${system}.checks);
+
+      # The official (RFC 166) formatter; at this pin it is `nixfmt`, and `nixfmt-rfc-style` is a
+      # dropped alias. It takes files: `nix fmt -- $(git ls-files '*.nix')` (add --check in CI).
+      formatter = forAllSystems (system: nixpkgs.legacyPackages.${system}.nixfmt);
+
+      # `nix flake new -t <this repo> myapp`, then `rename` gives the copy its own name.
+      templates.default = {
+        path = ./.;
+        description = "Django + Vue web application with a Nix dev stack, checks and OCI images";
+      };
+    };
+}

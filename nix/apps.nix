@@ -1,0 +1,60 @@
+# `nix run .#<name>`. Each developer command runs the plain script scripts/<name> of the user's own
+# checkout, never a store copy: the app, `make <name>` and CI run the same code against the same
+# .state/ directory, and Nix only supplies the tools on PATH (writeShellApplication's runtimeInputs).
+{
+  pkgs,
+  python,
+  tools,
+}:
+let
+  inherit (pkgs) lib;
+
+  app = program: description: {
+    type = "app";
+    inherit program;
+    meta.description = description;
+  };
+
+  scriptApp =
+    name: description:
+    let
+      wrapper = pkgs.writeShellApplication {
+        inherit name;
+        runtimeInputs = tools.stack;
+        text = ''
+          if ! REPO_ROOT="$(git rev-parse --show-toplevel 2>/dev/null)"; then
+            echo "${name}: run this inside a checkout of the project" >&2
+            exit 1
+          fi
+          # The dev venv's editable install finds the code through REPO_ROOT.
+          export REPO_ROOT
+          exec "$REPO_ROOT/scripts/${name}" "$@"
+        '';
+      };
+    in
+    app (lib.getExe wrapper) description;
+
+  # The release CLI reaches registries only through skopeo and regctl, and reads tags with git.
+  releaseWrapper = pkgs.writeShellApplication {
+    name = "release";
+    runtimeInputs = [
+      pkgs.skopeo
+      pkgs.regclient
+      pkgs.git
+    ];
+    text = ''exec ${lib.getExe' python.release "release"} "$@"'';
+  };
+in
+{
+  up = scriptApp "up" "Start the dev stack (process-compose -f process-compose.yaml up)";
+  down = scriptApp "down" "Stop the dev stack";
+  status = scriptApp "status" "Show each process's state and readiness";
+  reset-db = scriptApp "reset-db" "Stop, wipe, re-initialise, migrate and load the dev fixtures";
+  manage = scriptApp "manage" "Run a Django management command against the stack";
+  createsuperuser = scriptApp "createsuperuser" "Create a Django superuser";
+  rename = scriptApp "rename" "Rename the project in its one place and re-lock";
+  regctl = app (lib.getExe' pkgs.regclient "regctl") "regctl, pinned by this flake";
+}
+// lib.optionalAttrs (python ? release) {
+  release = app (lib.getExe releaseWrapper) "Release tooling: should-update-latest, merge-manifests, promote";
+}

@@ -1,0 +1,106 @@
+# `nix flake check`: the project's gates, each a sandboxed derivation that succeeds when its
+# commands do. Each gets only the files it reads, so unrelated edits keep its cached result.
+{
+  pkgs,
+  python,
+  frontend,
+}:
+let
+  inherit (pkgs) lib stdenv;
+  fs = lib.fileset;
+
+  source =
+    fileset:
+    fs.toSource {
+      root = ../.;
+      inherit fileset;
+    };
+
+  nixFiles = source (fs.fileFilter (file: file.hasExt "nix") ../.);
+  pythonFiles = source (fs.fileFilter (file: file.hasExt "py" || file.name == "pyproject.toml") ../.);
+
+  # eslint and vitest through the package.json scripts, with node_modules from
+  # importNpmLock.buildNodeModules linked in by linkNodeModulesHook during configure
+  # (nixpkgs doc/languages-frameworks/javascript.section.md).
+  npmCheck =
+    name: script:
+    stdenv.mkDerivation {
+      name = "${python.appName}-${name}";
+      src = ../frontend;
+      nativeBuildInputs = [
+        frontend.nodejs
+        frontend.linkNodeModulesHook
+      ];
+      npmDeps = frontend.nodeModules;
+      buildPhase = ''
+        runHook preBuild
+        export HOME="$TMPDIR"
+        npm run ${script}
+        runHook postBuild
+      '';
+      installPhase = "touch $out";
+    };
+in
+{
+  ruff = pkgs.runCommand "${python.appName}-ruff" { nativeBuildInputs = [ python.testVenv ]; } ''
+    cd ${pythonFiles}
+    ruff check --no-cache .
+    ruff format --check --no-cache .
+    touch $out
+  '';
+
+  eslint = npmCheck "eslint" "lint";
+  vitest = npmCheck "vitest" "test:unit";
+
+  nixfmt = pkgs.runCommand "${python.appName}-nixfmt" { nativeBuildInputs = [ pkgs.nixfmt ]; } ''
+    find ${nixFiles} -name '*.nix' -exec nixfmt --check {} +
+    touch $out
+  '';
+}
+// lib.optionalAttrs stdenv.hostPlatform.isLinux {
+  # pytest against a real PostgreSQL and Redis, started in the check phase by postgresqlTestHook
+  # and redisTestHook (nixpkgs doc/hooks/postgresql-test-hook.section.md and
+  # redis-test-hook.section.md; the PostgreSQL hook is broken on Darwin).
+  pytest = stdenv.mkDerivation {
+    name = "${python.appName}-pytest";
+    src = source (
+      fs.unions [
+        ../pyproject.toml
+        ../backend
+        (fs.maybeMissing ../conftest.py)
+      ]
+    );
+    dontConfigure = true;
+    dontBuild = true;
+    doCheck = true;
+    nativeCheckInputs = [
+      python.testVenv
+      pkgs.postgresql_17
+      pkgs.postgresqlTestHook
+      pkgs.redisTestHook
+    ];
+    # pytest-django creates and drops its own test database, which a LOGIN-only role cannot.
+    postgresqlTestUserOptions = "LOGIN SUPERUSER";
+
+    # The hooks start the servers in preCheck and stop them in postCheck; their variables
+    # (PGHOST, PGUSER, PGDATABASE, REDIS_SOCKET) exist only after `runHook preCheck`.
+    checkPhase = ''
+      runHook preCheck
+      export HOME="$TMPDIR"
+      export DATABASE_URL="postgres:///$PGDATABASE"
+      export REDIS_URL="unix://$REDIS_SOCKET"
+      export CELERY_BROKER_URL="redis+socket://$REDIS_SOCKET"
+      export FRONTEND_DIST_DIR="${frontend.dist}"
+      # Browser (e2e) tests need Chromium, which the sandbox lacks; CI's e2e job runs them.
+      # `-m` must name only registered markers (--strict-markers), hence the look-up.
+      markers=()
+      if [[ "$(python -m pytest --markers)" == *"@pytest.mark.e2e:"* ]]; then
+        markers=(-m "not e2e")
+      fi
+      # `python -m` puts the source tree first on sys.path, ahead of the installed copy.
+      python -m pytest -p no:cacheprovider "''${markers[@]}" backend
+      runHook postCheck
+    '';
+    installPhase = "touch $out";
+  };
+}

@@ -1,0 +1,25 @@
+# Tools shared by the dev shell and the apps, so `nix develop` and `nix run .#up` see one PATH.
+{ pkgs, python }:
+{
+  # What scripts/ and process-compose.yaml call by name. The dev venv comes first: it carries
+  # python, manage, celery, pytest, and ruff, pre-commit and check-jsonschema as uv.lock pins them.
+  stack = [
+    python.devVenv
+    pkgs.git
+    pkgs.nodejs_22
+    pkgs.postgresql_17
+    pkgs.redis
+    pkgs.process-compose
+    pkgs.mailpit
+    pkgs.uv
+  ];
+
+  # For developers and CI beyond the stack; regclient provides regctl.
+  dev = [
+    python.python
+    pkgs.shellcheck
+    pkgs.nixfmt
+    pkgs.skopeo
+    pkgs.regclient
+  ];
+}
