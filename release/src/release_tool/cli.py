@@ -1,6 +1,7 @@
-"""`release` command line: should-update-latest, merge-manifests, promote.
+"""Release steps of the CI pipeline: should-update-latest, merge-manifests, promote.
 
-Every subcommand reads the seed's CI variables as defaults, so the pipeline passes only what differs.
+Every subcommand reads the seed's CI variables as defaults, so the pipeline passes only what
+differs.
 Exit codes: 0 done, 1 registry or git trouble, 2 bad input.
 """
 
@@ -31,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"release {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug, still reported as one line for the CI log
+        message = f"internal error: {type(error).__name__}: {error}"
+        print(f"release {args.command}: {message}", file=sys.stderr)
+        return 70
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="HOST[:PORT]",
         default=env.get("RELEASE_INSECURE_REGISTRIES", "").replace(",", " ").split(),
-        help="registry reached without TLS verification (repeatable; env RELEASE_INSECURE_REGISTRIES)",
+        help="registry without TLS verification (repeatable; env RELEASE_INSECURE_REGISTRIES)",
     )
 
     latest_options = argparse.ArgumentParser(add_help=False)
@@ -60,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         help="annotated or lightweight, skipping detection (env TAG_TYPE_OVERRIDE)",
     )
     latest_options.add_argument(
-        "--repo-dir", type=Path, default=Path("."), help="git clone holding the tag (default: current directory)"
+        "--repo-dir",
+        type=Path,
+        default=Path("."),
+        help="git clone holding the tag (default: current directory)",
     )
 
     decide = commands.add_parser(
@@ -68,13 +76,19 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common, latest_options],
         help="print true/false: should <image>:latest move to this tag?",
     )
-    decide.add_argument("--image", required=True, help="release repository, e.g. registry/group/webapp-django")
-    decide.add_argument("--tag", default=env.get("CI_COMMIT_TAG", ""), help="git tag (env CI_COMMIT_TAG)")
+    decide.add_argument(
+        "--image", required=True, help="release repository, e.g. registry/group/webapp-django"
+    )
+    decide.add_argument(
+        "--tag", default=env.get("CI_COMMIT_TAG", ""), help="git tag (env CI_COMMIT_TAG)"
+    )
     decide.add_argument("--json", action="store_true", help="print the decision as JSON")
     decide.set_defaults(handler=_should_update_latest)
 
     merge = commands.add_parser(
-        "merge-manifests", parents=[common], help="push <image>:<version> as an index of the per-arch images"
+        "merge-manifests",
+        parents=[common],
+        help="push <image>:<version> as an index of the per-arch images",
     )
     merge.add_argument("--image", required=True, help="repository holding <version>-<arch> tags")
     merge.add_argument("--version", required=True, help="version tag, e.g. 1.2.3")
@@ -82,14 +96,14 @@ def _parser() -> argparse.ArgumentParser:
         "--arch",
         action="append",
         choices=ARCHITECTURES,
-        help="architecture to include (repeatable); default amd64, plus arm64 when BUILD_ARM64=true",
+        help="architecture to include (repeatable); default amd64, + arm64 if BUILD_ARM64=true",
     )
     merge.set_defaults(handler=_merge_manifests)
 
     release = commands.add_parser(
         "promote",
         parents=[common, latest_options],
-        help="copy <source>:<version> to <target>:<version>, and to <target>:latest when the rules say so",
+        help="copy <source>:<version> to <target>:<version>, and to <target>:latest by the rules",
     )
     release.add_argument("--source", required=True, help="repository the pipeline built into")
     release.add_argument("--target", required=True, help="release repository")
@@ -121,14 +135,20 @@ def _should_update_latest(args: argparse.Namespace) -> int:
         print(json.dumps(decision.as_dict(), sort_keys=True))
     else:
         print("true" if decision.update else "false")
-        print(f"release: latest {'moves' if decision.update else 'stays'}: {decision.reason}", file=sys.stderr)
+        print(
+            f"release: latest {'moves' if decision.update else 'stays'}: {decision.reason}",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _merge_manifests(args: argparse.Namespace) -> int:
     architectures = args.arch or _default_architectures()
     platforms = merge_manifests(
-        repository=args.image, version=args.version, architectures=architectures, registry=_registry(args)
+        repository=args.image,
+        version=args.version,
+        architectures=architectures,
+        registry=_registry(args),
     )
     print(f"{args.image}:{args.version} -> {', '.join(platforms)}")
     return 0
@@ -147,9 +167,16 @@ def _promote(args: argparse.Namespace) -> int:
     validate_tag(args.version)
     # Decide before anything is copied, so a registry error leaves the release registry untouched.
     decision = _decide(args, tag=args.version, repository=args.target)
-    print(f"release: latest {'moves' if decision.update else 'stays'}: {decision.reason}", file=sys.stderr)
+    print(
+        f"release: latest {'moves' if decision.update else 'stays'}: {decision.reason}",
+        file=sys.stderr,
+    )
     result = promote(
-        source=args.source, target=args.target, version=args.version, decision=decision, registry=_registry(args)
+        source=args.source,
+        target=args.target,
+        version=args.version,
+        decision=decision,
+        registry=_registry(args),
     )
     print(result.released)
     if result.latest_moved:

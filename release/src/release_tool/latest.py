@@ -1,4 +1,4 @@
-"""Should `latest` move to this tag? The seed's decision flow (section 14), with PEP 440 ordering."""
+"""Should `latest` move to this tag? The seed's decision flow (section 14), PEP 440 ordering."""
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,14 +37,21 @@ def should_update_latest(
 ) -> Decision:
     validate_tag(tag)
     if strategy not in STRATEGIES:
-        raise UsageError(f"UPDATE_LATEST_STRATEGY must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
+        raise UsageError(
+            f"UPDATE_LATEST_STRATEGY must be one of {', '.join(STRATEGIES)}, not {strategy!r}"
+        )
     if strategy == "force":
         return Decision(True, "strategy force: latest always moves", tag, strategy)
     if strategy == "skip":
         return Decision(False, "strategy skip: latest never moves", tag, strategy)
 
     tag_type = detect_tag_type(tag, override=tag_type_override, repo=repo_dir, env=env)
-    decided = {"tag": tag, "strategy": strategy, "tag_type": tag_type.kind, "tag_type_source": tag_type.source}
+    decided = {
+        "tag": tag,
+        "strategy": strategy,
+        "tag_type": tag_type.kind,
+        "tag_type_source": tag_type.source,
+    }
     if tag_type.kind != ANNOTATED:
         return Decision(False, f"{tag} is a lightweight tag (internal/alpha release)", **decided)
     if is_prerelease(tag):
@@ -55,14 +62,16 @@ def should_update_latest(
     if current is None:
         return Decision(True, f"{repository}:latest does not exist yet", **decided)
     if current == "":
-        return Decision(True, f"{repository}:latest matches no version tag; replacing it", **decided)
+        return Decision(
+            True, f"{repository}:latest matches no version tag; replacing it", **decided
+        )
     if new_version > require_version(current):
         return Decision(True, f"{tag} is newer than {current}", current_latest=current, **decided)
     return Decision(False, f"{tag} is not newer than {current}", current_latest=current, **decided)
 
 
 def current_latest_tag(repository: str, registry: Registry) -> str | None:
-    """The newest version tag sharing `latest`'s digest; "" if none does, None if there is no `latest`."""
+    """The newest version tag sharing `latest`'s digest; "" if none does, None without `latest`."""
     latest_digest = registry.digest(f"{repository}:latest")
     if latest_digest is None:
         return None

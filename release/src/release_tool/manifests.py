@@ -9,8 +9,10 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
 
-def merge_manifests(*, repository: str, version: str, architectures: list[str], registry: Registry) -> list[str]:
-    """Push the index once every arch image exists and matches its arch; return the index's platforms."""
+def merge_manifests(
+    *, repository: str, version: str, architectures: list[str], registry: Registry
+) -> list[str]:
+    """Push the index once every arch image exists and matches its arch; return its platforms."""
     validate_repository(repository)
     validate_tag(version)
     if not architectures:
@@ -32,7 +34,8 @@ def merge_manifests(*, repository: str, version: str, architectures: list[str], 
     if problems:
         raise ReleaseError("not merging, nothing pushed: " + "; ".join(problems))
 
-    # Keep the family of the arch manifests: nixpkgs' docker-archive images arrive as Docker v2 manifests.
+    # Keep the family of the arch manifests: nixpkgs' docker-archive images arrive as Docker v2
+    # manifests.
     index_type = DOCKER_LIST if media_types == {DOCKER_MANIFEST} else OCI_INDEX
     target = f"{repository}:{version}"
     registry.create_index(target, sources, index_type)

@@ -22,7 +22,9 @@ def promote(
     validate_tag(version)
     source_ref, released = f"{source}:{version}", f"{target}:{version}"
     if registry.digest(source_ref) is None:
-        raise ReleaseError(f"nothing to promote: {source_ref} does not exist (did build_manifests run?)")
+        raise ReleaseError(
+            f"nothing to promote: {source_ref} does not exist (did build_manifests run?)"
+        )
     if source_ref != released:
         registry.copy_all(source_ref, released)
     if decision.update:

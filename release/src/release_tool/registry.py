@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 
 from release_tool.errors import ReleaseError
 
-_UNAUTHORIZED = re.compile(r"unauthorized|authentication required|http 401|denied|http 403", re.IGNORECASE)
-_NOT_FOUND = re.compile(r"not found|manifest unknown|name unknown|http 404|NAME_UNKNOWN", re.IGNORECASE)
+_UNAUTHORIZED = re.compile(
+    r"unauthorized|authentication required|http 401|denied|http 403", re.IGNORECASE
+)
+_NOT_FOUND = re.compile(
+    r"not found|manifest unknown|name unknown|http 404|NAME_UNKNOWN", re.IGNORECASE
+)
 _NOT_REACHABLE = re.compile(r"connection refused|no such host|i/o timeout|dial tcp", re.IGNORECASE)
 
 
@@ -22,7 +26,11 @@ class RegistryNotFound(ReleaseError):
 
 def registry_host(reference: str) -> str:
     first = reference.split("/", 1)[0]
-    return first if ("." in first or ":" in first or first == "localhost") and "/" in reference else "docker.io"
+    return (
+        first
+        if ("." in first or ":" in first or first == "localhost") and "/" in reference
+        else "docker.io"
+    )
 
 
 @dataclass
@@ -45,32 +53,43 @@ class Registry:
 
     def architecture(self, reference: str) -> str:
         """The os/arch recorded in the image config; a 404 propagates as RegistryNotFound."""
-        return self._regctl("image", "inspect", reference, "--format", "{{.OS}}/{{.Architecture}}").strip()
+        return self._regctl(
+            "image", "inspect", reference, "--format", "{{.OS}}/{{.Architecture}}"
+        ).strip()
 
     def media_type(self, reference: str) -> str:
-        return self._regctl("manifest", "get", reference, "--format", "{{.GetDescriptor.MediaType}}").strip()
+        return self._regctl(
+            "manifest", "get", reference, "--format", "{{.GetDescriptor.MediaType}}"
+        ).strip()
 
     def platforms(self, reference: str) -> list[str]:
         listing = self._regctl(
-            "manifest", "get", reference, "--format", "{{range .GetManifestList}}{{.Platform}}{{println}}{{end}}"
+            "manifest",
+            "get",
+            reference,
+            "--format",
+            "{{range .GetManifestList}}{{.Platform}}{{println}}{{end}}",
         )
         return listing.split()
 
     def create_index(self, reference: str, sources: list[str], media_type: str) -> None:
-        # One call builds and pushes the index: nothing reaches the registry before all sources resolved.
+        # One call builds and pushes the index: nothing reaches the registry before every source
+        # has resolved.
         args = ["index", "create", reference, "--media-type", media_type]
         for source in sources:
             args += ["--ref", source]
         self._regctl(*args)
 
     def copy_all(self, source: str, destination: str) -> None:
-        """Copy a tag with every platform it holds, keeping digests (so `latest` is comparable by digest)."""
+        """Copy a tag with all its platforms, keeping digests (so `latest` compares by digest)."""
         args = ["copy", "--all", "--preserve-digests"]
         if registry_host(source) in self.insecure_hosts:
             args.append("--src-tls-verify=false")
         if registry_host(destination) in self.insecure_hosts:
             args.append("--dest-tls-verify=false")
-        self._run(["skopeo", *args, f"docker://{source}", f"docker://{destination}"], subject=destination)
+        self._run(
+            ["skopeo", *args, f"docker://{source}", f"docker://{destination}"], subject=destination
+        )
 
     def _regctl(self, *args: str) -> str:
         host_flags = []
@@ -84,18 +103,26 @@ class Registry:
     def _run(command: list[str], *, subject: str) -> str:
         tool = command[0]
         if shutil.which(tool) is None:
-            raise ReleaseError(f"{tool} not found on PATH (run through `nix run .#release`, which provides it)")
+            raise ReleaseError(
+                f"{tool} not found on PATH (run through `nix run .#release`, which provides it)"
+            )
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode == 0:
             return result.stdout
-        detail = _last_line(result.stderr) or _last_line(result.stdout) or f"exit code {result.returncode}"
+        detail = (
+            _last_line(result.stderr)
+            or _last_line(result.stdout)
+            or f"exit code {result.returncode}"
+        )
         if _UNAUTHORIZED.search(result.stderr):
             raise ReleaseError(
                 f"registry refused access (401/403 unauthorized) to {subject}: log in first "
                 f"(skopeo login --authfile ~/.docker/config.json <registry>). {tool} said: {detail}"
             )
         if _NOT_FOUND.search(result.stderr):
-            raise RegistryNotFound(f"not found in the registry (404): {subject}. {tool} said: {detail}")
+            raise RegistryNotFound(
+                f"not found in the registry (404): {subject}. {tool} said: {detail}"
+            )
         if _NOT_REACHABLE.search(result.stderr):
             raise ReleaseError(f"registry not reachable for {subject}. {tool} said: {detail}")
         raise ReleaseError(f"{tool} failed for {subject}: {detail}")

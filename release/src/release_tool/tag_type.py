@@ -1,12 +1,11 @@
 """Is a git tag annotated (an official release) or lightweight (internal/alpha)?
 
-Sources, first answer wins: TAG_TYPE_OVERRIDE, the local clone (`git cat-file`), the GitLab tags API,
-then the seed's name heuristic. CI clones may lack the tag object (shallow or detached fetches), which is
-why the API and the heuristic exist as fallbacks.
+Sources, first answer wins: TAG_TYPE_OVERRIDE, the local clone (`git cat-file`), the GitLab tags
+API, then the seed's name heuristic. CI clones may lack the tag object (shallow or detached
+fetches), which is why the API and the heuristic exist as fallbacks.
 """
 
 import json
-import os
 import subprocess
 import sys
 import urllib.error
@@ -32,7 +31,9 @@ class TagType:
 def detect_tag_type(tag: str, *, override: str | None, repo: Path, env: dict[str, str]) -> TagType:
     if override:
         if override not in (ANNOTATED, LIGHTWEIGHT):
-            raise UsageError(f"TAG_TYPE_OVERRIDE must be 'annotated' or 'lightweight', not {override!r}")
+            raise UsageError(
+                f"TAG_TYPE_OVERRIDE must be 'annotated' or 'lightweight', not {override!r}"
+            )
         return TagType(override, "TAG_TYPE_OVERRIDE")
     from_git = _from_git(tag, repo)
     if from_git:
@@ -66,16 +67,22 @@ def _from_gitlab_api(tag: str, env: dict[str, str]) -> str | None:
     project = env.get("CI_PROJECT_ID")
     if not api_url or not project:
         return None
+    if urllib.parse.urlsplit(api_url).scheme not in ("http", "https"):
+        raise UsageError(f"CI_API_V4_URL must be an http(s) URL, not {api_url!r}")
     url = (
         f"{api_url.rstrip('/')}/projects/{urllib.parse.quote(project, safe='')}"
         f"/repository/tags/{urllib.parse.quote(tag, safe='')}"
     )
-    request = urllib.request.Request(url, headers=_auth_headers(env))
+    # The scheme is checked above, so urlopen cannot be steered to file: URLs.
+    request = urllib.request.Request(url, headers=_auth_headers(env))  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=API_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=API_TIMEOUT_SECONDS) as response:  # noqa: S310
             body = json.load(response)
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
-        print(f"release: GitLab tags API not usable ({error}); falling back to the name heuristic", file=sys.stderr)
+        print(
+            f"release: GitLab tags API not usable ({error}); falling back to the name heuristic",
+            file=sys.stderr,
+        )
         return None
     if not isinstance(body, dict):
         return None
@@ -95,7 +102,3 @@ def _auth_headers(env: dict[str, str]) -> dict[str, str]:
     if env.get("CI_JOB_TOKEN"):
         return {"JOB-TOKEN": env["CI_JOB_TOKEN"]}
     return {}
-
-
-def default_env() -> dict[str, str]:
-    return dict(os.environ)

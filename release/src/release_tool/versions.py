@@ -23,7 +23,8 @@ def validate_tag(tag: str) -> str:
         raise UsageError("no tag given (pass --tag or set CI_COMMIT_TAG)")
     if not _IMAGE_TAG.fullmatch(tag):
         raise UsageError(
-            f"malformed tag {tag!r}: an image tag is 1-128 characters of letters, digits, '_', '.', '-' "
+            f"malformed tag {tag!r}: an image tag is 1-128 characters of letters, digits, "
+            "'_', '.', '-' "
             "and cannot start with '.' or '-'"
         )
     return tag
@@ -34,7 +35,8 @@ def validate_repository(repository: str) -> str:
         raise UsageError("no image repository given")
     if "@" in repository or not _REPOSITORY.fullmatch(repository):
         raise UsageError(
-            f"malformed image repository {repository!r}: expected registry/path/name without tag or digest, "
+            f"malformed image repository {repository!r}: expected registry/path/name "
+            "without tag or digest, "
             "lowercase path (e.g. registry.example.com/group/webapp-django)"
         )
     return repository
@@ -51,12 +53,15 @@ def parse_version(tag: str) -> Version | None:
 def require_version(tag: str) -> Version:
     version = parse_version(tag)
     if version is None:
-        raise UsageError(f"tag {tag!r} is not a release version (expected e.g. 1.2.3, v1.2.3, 1.2.3-rc1, 1.2.3alpha)")
+        raise UsageError(
+            f"tag {tag!r} is not a release version "
+            "(expected e.g. 1.2.3, v1.2.3, 1.2.3-rc1, 1.2.3alpha)"
+        )
     return version
 
 
 def is_prerelease(tag: str) -> bool:
-    """True for 1.2.3-rc1, 1.2.3alpha, 1.2.3.dev0, and for any tag with the seed's pre-release words."""
+    """True for 1.2.3-rc1, 1.2.3alpha, 1.2.3.dev0, and any tag with the seed's pre-release words."""
     version = parse_version(tag)
     if version is not None and version.is_prerelease:
         return True
@@ -64,7 +69,7 @@ def is_prerelease(tag: str) -> bool:
 
 
 def version_tags(tags: list[str]) -> list[tuple[Version, str]]:
-    """Registry tags that name a release version, newest first; per-arch and other tags are left out."""
+    """Registry tags naming a release version, newest first; per-arch and other tags left out."""
     found = []
     for tag in tags:
         if tag.endswith(ARCH_SUFFIXES):
