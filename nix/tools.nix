@@ -14,12 +14,15 @@
     pkgs.uv
   ];
 
-  # For developers and CI beyond the stack; regclient provides regctl.
+  # For developers and CI beyond the stack; regclient provides regctl. umoci and distribution
+  # (the registry server) are what the release tests build and push their test images with.
   dev = [
     python.python
     pkgs.shellcheck
     pkgs.nixfmt
     pkgs.skopeo
     pkgs.regclient
+    pkgs.umoci
+    pkgs.distribution
   ];
 }
