@@ -13,6 +13,12 @@ from backend.core.redis_urls import broker_url_from_redis_url
 
 env = environ.Env()
 
+
+def env_path(name: str, default: Path) -> Path:
+    # A pathlib.Path: environ's own Path type is unhashable, which breaks collectstatic.
+    return Path(env.str(name, default=str(default)))
+
+
 # backend/config/settings/base.py -> the checkout (in an installed package: used only as a default)
 REPO_DIR = Path(__file__).resolve().parents[3]
 APP_NAME = env("APP_NAME", default=project_name())
@@ -31,7 +37,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # What /api/v1/version-info/ reports: APP_VERSION, else the VERSION file, else "development".
 APP_VERSION = env("APP_VERSION", default="")
-APP_VERSION_FILE = env.path("APP_VERSION_FILE", default=REPO_DIR / "VERSION")
+APP_VERSION_FILE = env_path("APP_VERSION_FILE", default=REPO_DIR / "VERSION")
 APP_ENVIRONMENT = env("APP_ENVIRONMENT", default="development")
 GIT_REVISION = env("GIT_REVISION", default="")
 
@@ -79,6 +85,7 @@ THIRD_PARTY_APPS = [
     "django_celery_beat",
     "django_vite",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 LOCAL_APPS = [
     "backend.accounts",
@@ -130,13 +137,13 @@ MIDDLEWARE = [
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=REPO_DIR / ".state" / "static")
+STATIC_ROOT = env_path("STATIC_ROOT", default=REPO_DIR / ".state" / "static")
 # The Vite build (frontend/dist, or the Nix store path of it). Vite writes manifest.json at its
 # top level (vite.config.js: build.manifest), so collectstatic copies it along with the assets.
-FRONTEND_DIST_DIR = env.path("FRONTEND_DIST_DIR", default=REPO_DIR / "frontend" / "dist")
-STATICFILES_DIRS = [FRONTEND_DIST_DIR] if Path(FRONTEND_DIST_DIR).is_dir() else []
+FRONTEND_DIST_DIR = env_path("FRONTEND_DIST_DIR", default=REPO_DIR / "frontend" / "dist")
+STATICFILES_DIRS = [FRONTEND_DIST_DIR] if FRONTEND_DIST_DIR.is_dir() else []
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=REPO_DIR / ".state" / "media")
+MEDIA_ROOT = env_path("MEDIA_ROOT", default=REPO_DIR / ".state" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -150,8 +157,8 @@ DJANGO_VITE = {
         "dev_mode": env.bool("DJANGO_VITE_DEV_MODE", False),
         "dev_server_host": env("DJANGO_VITE_DEV_SERVER_HOST", default="localhost"),
         "dev_server_port": env.int("DJANGO_VITE_DEV_SERVER_PORT", default=3000),
-        "manifest_path": env.path(
-            "DJANGO_VITE_MANIFEST_PATH", default=Path(FRONTEND_DIST_DIR) / "manifest.json"
+        "manifest_path": env_path(
+            "DJANGO_VITE_MANIFEST_PATH", default=FRONTEND_DIST_DIR / "manifest.json"
         ),
     }
 }
@@ -253,6 +260,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # DJ-REST-AUTH AND ALLAUTH
