@@ -226,6 +226,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 # Results live in the database (each feature's own models), so no result backend is needed.
 CELERY_TASK_IGNORE_RESULT = True
+# Time limits travel in each message with the sender's values: web, beat and worker must agree.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=5 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=4 * 60)
 # Lose nothing: a message is acknowledged only after its task ran, and a worker that dies
@@ -242,6 +243,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The DatabaseScheduler copies these entries into django_celery_beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    # Requeues or fails jobs whose worker died (backend/jobs/services.py: jobs_recover).
+    "jobs-recover-stuck": {"task": "backend.jobs.tasks.recover_stuck_jobs", "schedule": 60.0},
+}
+# A test or bench worker listens on its own queue, so it never takes another run's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------

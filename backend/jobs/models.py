@@ -1,0 +1,100 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def job_directory(job: "ProcessingRequest") -> str:
+    """Where a job's files live, below MEDIA_ROOT. Built from ids only: no user input steers it."""
+    return f"jobs/{job.owner_id}/{job.id}"
+
+
+def _input_path(job: "ProcessingRequest", filename: str) -> str:
+    # `filename` is chosen by the service ("input.csv"), never the client's name.
+    return f"{job_directory(job)}/{filename}"
+
+
+def _output_path(result: "ProcessingResult", filename: str) -> str:
+    return f"{job_directory(result.request)}/{filename}"
+
+
+class ProcessingRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    # UUIDs, so a client cannot count or guess other users' jobs.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="processing_requests",
+        # The composite indexes below start with owner and serve its lookups too.
+        db_index=False,
+    )
+    title = models.CharField(max_length=200)
+    # Exactly one of input_text and input_file is set.
+    input_text = models.TextField(blank=True)
+    input_file = models.FileField(upload_to=_input_path, blank=True, max_length=255)
+    # The client's file name, only to show it; the stored file has a fixed name.
+    input_filename = models.CharField(max_length=255, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    error_message = models.TextField(blank=True)
+    # The id of the message that should run this job: any other message for it is stale.
+    celery_task_id = models.CharField(max_length=36, blank=True)
+    # Runs started so far; bounded by limits.MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            # The list endpoint, with and without ?status=, newest first.
+            models.Index(fields=["owner", "-created_at", "-id"], name="jobs_owner_created_idx"),
+            models.Index(
+                fields=["owner", "status", "-created_at", "-id"], name="jobs_owner_status_idx"
+            ),
+            # The stuck-job sweep looks at the few unfinished jobs only.
+            models.Index(
+                fields=["status", "started_at"],
+                name="jobs_unfinished_idx",
+                condition=models.Q(status__in=["pending", "processing"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(input_text="") & models.Q(input_file="")),
+                name="jobs_has_input",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+
+
+class ProcessingResult(models.Model):
+    request = models.OneToOneField(
+        ProcessingRequest, on_delete=models.CASCADE, primary_key=True, related_name="result"
+    )
+    data = models.JSONField()
+    terms_csv = models.FileField(upload_to=_output_path, max_length=255)
+    report_md = models.FileField(upload_to=_output_path, max_length=255)
+    archive_zip = models.FileField(upload_to=_output_path, max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Result of {self.request_id}"
+
+    def stored_files(self) -> list[str]:
+        return [f.name for f in (self.terms_csv, self.report_md, self.archive_zip) if f]

@@ -1,0 +1,179 @@
+from pathlib import PurePosixPath
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from backend.core.serializers import RejectUnknownFieldsMixin
+from backend.jobs import limits
+from backend.jobs.analysis import CsvFormatError, summarize_csv
+from backend.jobs.models import ProcessingRequest
+
+LANGUAGES = ("en", "de")
+
+
+def _encodable(value: str) -> str:
+    # JSON may carry lone surrogates ("\ud800"); PostgreSQL cannot store them.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise serializers.ValidationError(
+            "Contains characters that are not valid Unicode."
+        ) from exc
+    return value
+
+
+class JobOptionsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+    top_n = serializers.IntegerField(min_value=1, max_value=limits.TOP_N_MAX, required=False)
+
+
+class JobCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """Text (pasted) or a file (uploaded), never both; checked fully before anything is stored.
+
+    `options` is a JSON object; in a multipart form it is a field holding JSON text.
+    """
+
+    title = serializers.CharField(max_length=limits.MAX_TITLE_LENGTH, validators=[_encodable])
+    text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, validators=[_encodable]
+    )
+    file = serializers.FileField(required=False, max_length=None)
+    options = serializers.JSONField(required=False)
+
+    def validate_text(self, text: str) -> str:
+        size = len(text.encode("utf-8"))
+        if size > limits.MAX_TEXT_BYTES:
+            raise serializers.ValidationError(
+                f"Text is {size} bytes; the limit is {limits.MAX_TEXT_BYTES} bytes (1 MB)."
+            )
+        return text
+
+    def validate_file(self, upload):
+        # Django has the upload in memory or in a temporary file; nothing is in MEDIA_ROOT yet.
+        if upload.size > limits.MAX_FILE_BYTES:
+            raise serializers.ValidationError(
+                f"File is {upload.size} bytes; the limit is {limits.MAX_FILE_BYTES} bytes (10 MB)."
+            )
+        name = getattr(upload, "client_name", upload.name)
+        extension = _check_file_name(name)
+        content = upload.read()
+        upload.seek(0)
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise serializers.ValidationError(
+                f"File is not UTF-8 text (invalid byte at position {exc.start})."
+            ) from exc
+        if "\x00" in text:
+            raise serializers.ValidationError("File contains NUL bytes; only text files are taken.")
+        if not text.strip():
+            raise serializers.ValidationError("File contains no text.")
+        if extension == ".csv":
+            try:
+                summarize_csv(text, with_columns=False)
+            except CsvFormatError as exc:
+                raise serializers.ValidationError(f"Not a CSV file: {exc}.") from exc
+        upload.client_name = name
+        upload.extension = extension
+        return upload
+
+    def validate_options(self, options):
+        if not isinstance(options, dict):
+            raise serializers.ValidationError("Options must be a JSON object.")
+        checked = JobOptionsSerializer(data=options)
+        checked.is_valid(raise_exception=True)
+        return checked.validated_data
+
+    def validate(self, attrs):
+        text = attrs.get("text")
+        upload = attrs.get("file")
+        # A form posts its empty text box along with the file: that is not "both".
+        has_text = bool(text and text.strip())
+        if upload is not None and has_text:
+            raise serializers.ValidationError({"file": ["Send either text or a file, not both."]})
+        if upload is None:
+            if text is None:
+                raise serializers.ValidationError({"text": ["Paste some text or upload a file."]})
+            if not has_text:
+                raise serializers.ValidationError({"text": ["Text is empty."]})
+        user = self.context["request"].user
+        options = attrs.get("options", {})
+        user_language = user.language if user.language in LANGUAGES else "en"
+        attrs["options"] = {
+            "language": options.get("language", user_language),
+            "top_n": options.get("top_n", limits.TOP_N_DEFAULT),
+        }
+        return attrs
+
+
+def _check_file_name(name: str) -> str:
+    """Refuse names with path parts or control characters; return the lower-case extension."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name:
+        raise serializers.ValidationError("File name must be a plain name, without path parts.")
+    if any(not char.isprintable() for char in name):
+        raise serializers.ValidationError(
+            "File name must not contain NUL or other control characters."
+        )
+    if len(name) > limits.MAX_FILE_NAME_LENGTH:
+        raise serializers.ValidationError(
+            f"File name is longer than {limits.MAX_FILE_NAME_LENGTH} characters."
+        )
+    extension = PurePosixPath(name).suffix.lower()
+    if extension not in limits.ALLOWED_EXTENSIONS:
+        raise serializers.ValidationError("Only .txt, .md and .csv files are accepted.")
+    return extension
+
+
+class JobListQuerySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=limits.PAGE_SIZE_MAX, required=False
+    )
+    status = serializers.ChoiceField(choices=ProcessingRequest.Status.choices, required=False)
+
+
+class JobCreatedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessingRequest
+        fields = ("id", "status")
+
+
+class JobStatusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessingRequest
+        fields = (
+            "id",
+            "title",
+            "status",
+            "error_message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        )
+
+
+class JobListItemSerializer(JobStatusSerializer):
+    input_filename = serializers.CharField()
+
+    class Meta(JobStatusSerializer.Meta):
+        fields = (*JobStatusSerializer.Meta.fields, "input_filename")
+
+
+# The columns the list needs: the input text (up to 1 MB a row) and options stay in the table.
+LIST_COLUMNS = JobListItemSerializer.Meta.fields
+
+
+class JobResultSerializer(serializers.ModelSerializer):
+    data = serializers.JSONField(source="result.data")
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProcessingRequest
+        fields = ("id", "title", "status", "data", "files")
+
+    def get_files(self, job) -> dict:
+        return {
+            "csv": reverse("jobs:download", kwargs={"job_id": job.id, "kind": "csv"}),
+            "report": reverse("jobs:download", kwargs={"job_id": job.id, "kind": "report"}),
+            "archive": reverse("jobs:download-archive", kwargs={"job_id": job.id}),
+        }

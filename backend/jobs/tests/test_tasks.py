@@ -1,0 +1,271 @@
+"""The whole flow with a real `celery worker` process and real Redis, including workers that die.
+
+These tests commit (transaction=True): the worker is another process and sees only committed
+rows. Each ends with its jobs completed or failed: none is lost or left processing.
+"""
+
+import io
+import os
+import signal
+import time
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from backend.config.celery import app
+from backend.jobs import limits
+from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.services import jobs_recover
+from backend.jobs.tasks import process_job, recover_stuck_jobs
+from backend.jobs.tests.factories import SAMPLE_CSV, ProcessingRequestFactory, file_job_create
+from backend.jobs.tests.helpers import big_text, multipart, stored_files, wait_for_status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = ProcessingRequest.Status
+FINISHED = {Status.COMPLETED, Status.FAILED}
+# Big enough that a worker spends a second or two on it: time to kill it mid-job.
+BIG_MB = 9
+
+
+CREATE = "/api/v1/jobs/create/"
+
+
+def _submit_text(client, text: str, title: str = "Flow") -> str:
+    response = client.post(CREATE, {"title": title, "text": text}, format="json")
+    assert response.status_code == 202, response.json()
+    return response.json()["id"]
+
+
+def _big_job(user) -> ProcessingRequest:
+    job = file_job_create(owner=user, content=big_text(BIG_MB).encode(), name="big.txt")
+    process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
+    return job
+
+
+def _processed_count(worker) -> int:
+    stats = app.control.inspect(destination=[worker.name], timeout=2).stats() or {}
+    return stats.get(worker.name, {}).get("total", {}).get(process_job.name, 0)
+
+
+def _wait_until(predicate, timeout: float = 30, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} not reached within {timeout}s")
+        time.sleep(0.05)
+
+
+# The happy paths
+# ------------------------------------------------------------------------------
+
+
+def test_a_text_job_runs_through_the_worker(auth_client, celery_worker, media_root):
+    job_id = _submit_text(auth_client, "Alpha beta gamma. Beta gamma! Gamma?")
+
+    job = wait_for_status(job_id, FINISHED)
+    assert job.status == Status.COMPLETED, job.error_message
+    assert job.attempts == 1
+
+    status = auth_client.get(f"/api/v1/jobs/status/{job_id}/").json()
+    assert status["status"] == "completed"
+    assert status["started_at"] is not None
+    assert status["finished_at"] is not None
+    results = auth_client.get(f"/api/v1/jobs/results/{job_id}/").json()
+    assert results["data"]["top_terms"] == [
+        {"term": "gamma", "count": 3},
+        {"term": "beta", "count": 2},
+        {"term": "alpha", "count": 1},
+    ]
+    assert results["data"]["sentence_count"] == 3
+    archive = auth_client.get(results["files"]["archive"])
+    names = zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()
+    assert sorted(names) == ["analysis.json", "report.md", "terms.csv"]
+
+    assert auth_client.delete(f"/api/v1/jobs/delete/{job_id}/").status_code == 204
+    assert stored_files(media_root) == set()
+    assert not ProcessingRequest.objects.exists()
+
+
+def test_a_csv_upload_runs_through_the_worker(auth_client, celery_worker):
+    response = auth_client.post(
+        CREATE, **multipart({"title": "People"}, [("file", b"people.csv", SAMPLE_CSV.encode())])
+    )
+    assert response.status_code == 202
+    job = wait_for_status(response.json()["id"], FINISHED)
+    assert job.status == Status.COMPLETED, job.error_message
+    table = auth_client.get(f"/api/v1/jobs/results/{job.id}/").json()["data"]["csv"]
+    assert (table["rows"], table["columns"]) == (3, 3)
+
+
+def test_many_jobs_all_complete(auth_client, celery_worker):
+    ids = [_submit_text(auth_client, f"Job number {n}. Words words.") for n in range(20)]
+    for job_id in ids:
+        assert wait_for_status(job_id, FINISHED).status == Status.COMPLETED
+    listed = auth_client.get("/api/v1/jobs/list/?page_size=100&status=completed").json()
+    assert [j["id"] for j in listed["results"]] == list(reversed(ids))
+
+
+def test_a_failing_job_keeps_its_error_message(user, auth_client, celery_worker, media_root):
+    job = file_job_create(owner=user, content=b"words", name="notes.txt")
+    (media_root / job.input_file.name).write_bytes(b"\xff\xfe not utf-8")
+    process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
+
+    job = wait_for_status(job.pk, FINISHED)
+    assert job.status == Status.FAILED
+    status = auth_client.get(f"/api/v1/jobs/status/{job.pk}/").json()
+    assert status["error_message"] == "The input file is not UTF-8 text."
+    assert auth_client.get(f"/api/v1/jobs/results/{job.pk}/").status_code == 409
+
+
+def test_a_redelivered_message_for_a_completed_job_changes_nothing(user, celery_worker):
+    job = ProcessingRequestFactory(owner=user)
+    process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
+    finished = wait_for_status(job.pk, FINISHED)
+    processed = _processed_count(celery_worker)
+
+    process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
+    _wait_until(lambda: _processed_count(celery_worker) > processed, message="second delivery")
+
+    again = ProcessingRequest.objects.get(pk=job.pk)
+    assert (again.status, again.attempts, again.finished_at) == (
+        Status.COMPLETED,
+        1,
+        finished.finished_at,
+    )
+
+
+# Deleting a running job
+# ------------------------------------------------------------------------------
+
+
+def test_deleting_a_running_job_leaves_nothing_behind(user, auth_client, celery_worker, media_root):
+    job = _big_job(user)
+    wait_for_status(job.pk, {Status.PROCESSING})
+
+    assert auth_client.delete(f"/api/v1/jobs/delete/{job.pk}/").status_code == 204
+
+    # The run in progress finds its job gone and stores nothing.
+    _wait_until(
+        lambda: not any(t["id"] == job.celery_task_id for t in celery_worker.active_tasks()),
+        message="the running task to end",
+    )
+    assert not ProcessingRequest.objects.exists()
+    assert not ProcessingResult.objects.exists()
+    assert stored_files(media_root) == set()
+
+
+def test_a_job_over_the_soft_time_limit_fails_with_a_message(user, celery_worker):
+    # The limits travel in the message, set by the sender from its settings
+    # (CELERY_TASK_SOFT_TIME_LIMIT): here a sender whose soft limit is one second.
+    # 30 MB (stored directly; the API takes 10): several seconds of work.
+    job = file_job_create(owner=user, content=big_text(30).encode(), name="big.txt")
+    process_job.apply_async(
+        args=[str(job.pk)], task_id=job.celery_task_id, soft_time_limit=1, time_limit=60
+    )
+
+    job = wait_for_status(job.pk, FINISHED, timeout=60)
+    assert job.status == Status.FAILED
+    assert job.error_message == "Processing took longer than its time limit and was stopped."
+    assert not ProcessingResult.objects.exists()
+
+
+# Workers that die
+# ------------------------------------------------------------------------------
+
+
+def test_a_pool_process_killed_mid_job_gets_the_job_back(user, celery_worker):
+    job = _big_job(user)
+    wait_for_status(job.pk, {Status.PROCESSING})
+
+    os.kill(celery_worker.pool_pid_running(job.celery_task_id), signal.SIGKILL)
+
+    # reject_on_worker_lost: the worker puts the message back and another pool process runs it.
+    job = wait_for_status(job.pk, FINISHED, timeout=60)
+    assert job.status == Status.COMPLETED, job.error_message
+    assert job.attempts == 2  # the kill landed mid-job, else this would be 1
+
+
+def test_a_job_whose_pool_process_is_always_killed_ends_failed(user, celery_worker):
+    # A poison message (say, one that runs the process out of memory) comes back after every
+    # kill; the attempts counter ends the loop.
+    job = _big_job(user)
+    for attempt in range(1, limits.MAX_ATTEMPTS + 1):
+        _wait_until(
+            lambda n=attempt: ProcessingRequest.objects.filter(
+                pk=job.pk, status=Status.PROCESSING, attempts=n
+            ).exists(),
+            timeout=60,
+            message=f"run {attempt}",
+        )
+        os.kill(celery_worker.pool_pid_running(job.celery_task_id), signal.SIGKILL)
+
+    job = wait_for_status(job.pk, FINISHED, timeout=60)
+    assert job.status == Status.FAILED  # "completed" would mean a kill came too late
+    assert f"started {limits.MAX_ATTEMPTS} times" in job.error_message
+
+
+def test_a_whole_worker_killed_mid_job_gets_the_message_back_from_redis(user, worker_process):
+    worker_process.ensure_running()
+    job = _big_job(user)
+    wait_for_status(job.pk, {Status.PROCESSING})
+
+    worker_process.kill()
+    assert ProcessingRequest.objects.get(pk=job.pk).status == Status.PROCESSING
+
+    # Nobody acknowledged or rejected the message: Redis hands it out again once the
+    # visibility timeout has passed (short here; the settings keep it above the time limit).
+    worker_process.start(CELERY_VISIBILITY_TIMEOUT="3")
+    job = wait_for_status(job.pk, FINISHED, timeout=90)
+    assert job.status == Status.COMPLETED, job.error_message
+    assert job.attempts == 2
+
+
+def test_a_whole_worker_killed_mid_job_is_requeued_by_recovery(user, worker_process):
+    worker_process.ensure_running()
+    job = _big_job(user)
+    running = wait_for_status(job.pk, {Status.PROCESSING})
+    worker_process.kill()
+    worker_process.start()
+
+    # What the beat task finds once the time limit has passed (judged as of then).
+    later = running.started_at + timedelta(hours=1)
+    assert jobs_recover(now=later)["requeued"] == [str(job.pk)]
+
+    job = wait_for_status(job.pk, FINISHED, timeout=60)
+    assert job.status == Status.COMPLETED, job.error_message
+    assert job.attempts == 2
+
+
+def test_the_recovery_task_runs_in_the_worker(user, celery_worker):
+    # Only a job to fail: a requeue sent from the worker would go to the default queue, which
+    # this session's worker does not consume (requeueing is shown above, sent from here).
+    given_up = ProcessingRequestFactory(
+        owner=user,
+        status=Status.PROCESSING,
+        attempts=limits.MAX_ATTEMPTS,
+        started_at=timezone.now() - timedelta(days=1),
+    )
+
+    recover_stuck_jobs.delay()
+
+    job = wait_for_status(given_up.pk, FINISHED)
+    assert job.status == Status.FAILED
+    assert "it was given up" in job.error_message
+
+
+# Beat
+# ------------------------------------------------------------------------------
+
+
+def test_beat_installs_the_recovery_schedule():
+    # django-celery-beat's DatabaseScheduler copies CELERY_BEAT_SCHEDULE into its tables when
+    # beat starts; this is that step. (It closes old database connections on the way, which
+    # only a committing test survives.)
+    DatabaseScheduler(app=app, lazy=True).setup_schedule()
+    task = PeriodicTask.objects.get(task=recover_stuck_jobs.name)
+    assert task.enabled
+    assert task.interval is not None
