@@ -1,4 +1,3 @@
-import socket
 import threading
 from email import policy
 from email.parser import BytesParser
@@ -8,6 +7,7 @@ from aiosmtpd.controller import Controller
 from rest_framework.test import APIClient
 
 from backend.accounts.tests.factories import UserFactory
+from backend.core.tests.throwaway import free_port
 
 
 @pytest.fixture
@@ -53,12 +53,6 @@ class SmtpSink:
             message = find()
         assert message is not None, f"no mail to {recipient} within {timeout}s"
         return message
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

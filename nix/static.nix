@@ -23,6 +23,7 @@ pkgs.stdenv.mkDerivation {
     DJANGO_SECRET_KEY = "build-only-not-secret";
     DATABASE_URL = "postgres:///build";
     DJANGO_ALLOWED_HOSTS = "localhost";
+    MEDIA_ROOT = "/build-only-no-media";
   };
 
   installPhase = ''

@@ -1,10 +1,25 @@
+import logging
+import smtplib
 from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+
+from backend.core.exceptions import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation):
         """Link to the Vue app, which posts the key to /api/v1/auth/registration/verify-email/."""
         return f"{settings.FRONTEND_URL}/?{urlencode({'verify-email': emailconfirmation.key})}"
+
+    def send_mail(self, template_prefix, email, context):
+        # A mail server that is down is the server's problem, not the client's: answer 503, and
+        # the exception handler rolls the request back (no account without its mail).
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.error("could not send %s mail: %s", template_prefix, exc)
+            raise ServiceUnavailable("The mail could not be sent; try again later.") from exc

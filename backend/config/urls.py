@@ -12,7 +12,7 @@ from backend.core import apis as core_apis
 # script as a file; only the template's small inline <style> needs an exception, on this page only.
 docs_view = csp_override(
     {**getattr(settings, "SECURE_CSP", {}), "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
-)(SpectacularSwaggerSplitView.as_view(url_name="schema"))
+)(SpectacularSwaggerSplitView.as_view(url_name="schema", http_method_names=["get", "head"]))
 
 api_v1 = [
     path("auth/registration/", include(registration_urlpatterns)),
@@ -31,3 +31,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("backend.web.urls")),
 ]
+
+handler404 = "backend.core.exceptions.not_found"

@@ -7,12 +7,20 @@ class RejectUnknownFieldsMixin:
     """Answer 400 for fields the serializer does not know, instead of silently dropping them.
 
     A typo in a field name ("pasword") would otherwise look like a missing field or, worse,
-    succeed while ignoring what the client meant.
+    succeed while ignoring what the client meant. Read-only fields count as unknown too: a
+    client that sends one expects a change that would not happen.
     """
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
             if unknown:
-                raise serializers.ValidationError(dict.fromkeys(unknown, ["Unknown field."]))
+                raise serializers.ValidationError(
+                    {name: [_refusal(name in self.fields)] for name in unknown}
+                )
         return super().to_internal_value(data)
+
+
+def _refusal(is_read_only: bool) -> str:
+    return "This field is read-only." if is_read_only else "Unknown field."

@@ -3,20 +3,19 @@ answers with an output serializer."""
 
 import re
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.core.exceptions import PayloadTooLarge
 from backend.jobs import limits
 from backend.jobs.models import ProcessingRequest
 from backend.jobs.parsers import ClientNameMultiPartParser
@@ -36,11 +35,6 @@ DEFAULT_PAGE_SIZE = 10
 _NOT_COMPLETED = inline_serializer(
     "JobNotCompleted", {"detail": serializers.CharField(), "status": serializers.CharField()}
 )
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
 
 
 # Not atomic per request: job_create commits the row and input file itself, and sends the
@@ -68,17 +62,6 @@ class JobCreateApi(APIView):
             upload_extension=upload.extension if upload else "",
         )
         return Response(JobCreatedSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-    def handle_exception(self, exc):
-        # Django raises these while reading the body; unhandled they become an HTML 400 page.
-        if isinstance(exc, RequestDataTooBig):
-            exc = PayloadTooLarge(
-                "Request body is too large: JSON bodies and form fields are limited to "
-                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; send a long text as a file."
-            )
-        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
-            exc = ParseError(str(exc))
-        return super().handle_exception(exc)
 
 
 def _refuse_oversized_body(request) -> None:

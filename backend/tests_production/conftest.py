@@ -20,10 +20,10 @@ import pytest
 import redis
 from django.conf import settings
 
+from backend.core.tests.throwaway import free_port
 from backend.tests_production.harness import (
     REPO_DIR,
     Started,
-    free_port,
     redis_url_with_db,
     request,
     responds,
@@ -114,6 +114,10 @@ class StaticRoot:
     digest_before: dict[str, str]
 
 
+# Variables the image's environment sets itself; the developer's values must not leak in.
+IMAGE_SETS = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "STATIC_ROOT", "MEDIA_ROOT", "PORT")
+
+
 @pytest.fixture(scope="session")
 def base_env(postgres, production_db_name, tmp_path_factory) -> dict[str, str]:
     """What the image's environment would hold; each test takes a copy."""
@@ -121,7 +125,15 @@ def base_env(postgres, production_db_name, tmp_path_factory) -> dict[str, str]:
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("DJANGO_", "POSTGRES_", "FLOWER_", "GUNICORN_"))
-        and name not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "STATIC_ROOT", "PORT")
+        and name
+        not in (
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "REDIS_URL",
+            "STATIC_ROOT",
+            "MEDIA_ROOT",
+            "PORT",
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="backend.config.settings.production",
@@ -136,6 +148,7 @@ def base_env(postgres, production_db_name, tmp_path_factory) -> dict[str, str]:
         POSTGRES_DB=production_db_name,
         REDIS_URL=redis_url_with_db(settings.REDIS_URL, REDIS_DB),
         STATIC_ROOT=str(tmp_path_factory.mktemp("static-root")),
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media-root")),
         GUNICORN_WORKERS="2",
         DB_WAIT_TIMEOUT="60",
         PYTHONUNBUFFERED="1",

@@ -10,7 +10,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,12 +19,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 START = [sys.executable, "-m", "backend.start"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(predicate, *, timeout: float, what: str, process: "Started | None" = None):

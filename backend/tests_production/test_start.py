@@ -5,6 +5,7 @@ import time
 import environ
 import pytest
 
+from backend.core.tests.throwaway import free_port
 from backend.start import ConfigError, database_url_from_parts, gunicorn_workers
 from backend.tests_production.conftest import (
     SECOND_PASSWORD,
@@ -12,7 +13,7 @@ from backend.tests_production.conftest import (
     login,
     tree_digest,
 )
-from backend.tests_production.harness import free_port, request, run, start, wait_until
+from backend.tests_production.harness import request, run, start, wait_until
 
 
 def test_web_waits_for_the_database_then_migrates(deployment):
@@ -94,7 +95,7 @@ def test_gives_up_waiting_for_the_database_at_the_deadline(base_env):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "MEDIA_ROOT"])
 def test_required_settings_fail_with_a_message_naming_them(base_env, missing):
     env = {name: value for name, value in base_env.items() if name != missing}
     done = run(["web"], env)

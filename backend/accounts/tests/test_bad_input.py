@@ -110,5 +110,37 @@ def test_invalid_and_missing_tokens_get_401(api_client):
 
 def test_bad_verification_key_is_refused(api_client):
     response = api_client.post(f"{API}/registration/verify-email/", {"key": "bogus"})
-    assert response.status_code in (400, 404)
-    assert response.data
+    assert response.status_code == 404
+    assert response.data["detail"]
+
+
+def test_registration_while_the_mail_server_is_down_is_a_503_and_stores_nothing(
+    api_client, settings
+):
+    from backend.core.tests.throwaway import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    response = api_client.post(
+        f"{API}/registration/",
+        {"email": "p@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 503
+    assert "mail" in response.data["detail"]
+    assert not User.objects.exists()
+
+
+def test_read_only_fields_are_refused_not_ignored(auth_client, user):
+    response = auth_client.patch(f"{API}/user/", {"email": "other@example.com"}, format="json")
+    assert response.status_code == 400
+    assert response.data == {"email": ["This field is read-only."]}
+    user.refresh_from_db()
+    assert user.email != "other@example.com"
+
+
+def test_an_oversized_body_is_a_json_413(auth_client, settings):
+    body = '{"language": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+    response = auth_client.patch("/api/v1/settings/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]

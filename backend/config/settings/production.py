@@ -4,6 +4,8 @@ Required environment: DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. With them set,
 `manage check --deploy` reports no issues. Everything else has a production default.
 """
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -46,6 +48,9 @@ ALLOWED_HOSTS = [
     if host.strip()
 ]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The image's own files are read-only: uploads and job outputs need a volume that the web and
+# worker containers share.
+MEDIA_ROOT = Path(_required("MEDIA_ROOT", "a writable directory shared by web and worker"))
 APP_ENVIRONMENT = env("APP_ENVIRONMENT", default="production")
 
 # SECURITY

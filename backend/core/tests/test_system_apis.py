@@ -40,3 +40,14 @@ def test_admin_login_page_is_served(client):
 
 def test_system_check_is_clean():
     call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nowhere/", "/api/v1/jobs/status/not-a-uuid/"])
+def test_unknown_api_routes_answer_json_404(auth_client, path):
+    response = auth_client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_docs_page_refuses_other_methods_cleanly(api_client):
+    assert api_client.options("/api/v1/docs/").status_code == 405

@@ -1,0 +1,39 @@
+"""Errors answered as JSON naming the problem, for every API view (REST_FRAMEWORK's handler)."""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+
+
+def api_exception_handler(exc, context):
+    # Django raises these while reading the body; left alone they become an HTML 400 page.
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(
+            "Request body is too large: JSON bodies and form fields are limited to "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; send a long text as a file."
+        )
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = ParseError(str(exc))
+    # DRF also marks the request's transaction for rollback: nothing is half-written.
+    return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """handler404: JSON under /api/ (unknown route, malformed id); Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
