@@ -34,10 +34,10 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
-    port: 3000,
+    port: Number(process.env.VITE_PORT ?? 3000),
     strictPort: true,
     // The page comes from Django (:8000); assets and HMR must point back here.
-    origin: 'http://localhost:3000',
+    origin: `http://localhost:${process.env.VITE_PORT ?? 3000}`,
   },
   build: {
     outDir: 'dist',

@@ -6,6 +6,8 @@
   stack = [
     python.devVenv
     pkgs.git
+    # The worker's readiness probe calls `timeout`, which macOS lacks.
+    pkgs.coreutils
     pkgs.nodejs_22
     pkgs.postgresql_17
     pkgs.redis

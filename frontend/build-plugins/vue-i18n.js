@@ -1,5 +1,6 @@
 // Two build steps that keep vue-i18n small (issue budget: initial JS <= 80 KB gzip).
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 import { baseCompile } from '@intlify/message-compiler'
 
@@ -19,7 +20,7 @@ export function precompiledMessages({ localesDir }) {
       if (!id.startsWith(`\0${VIRTUAL_PREFIX}`)) return null
       const language = id.slice(VIRTUAL_PREFIX.length + 1)
       const file = new URL(`${language}.json`, localesDir)
-      this.addWatchFile(file.pathname)
+      this.addWatchFile(fileURLToPath(file))
       const messages = JSON.parse(readFileSync(file, 'utf8'))
       return `export default ${JSON.stringify(compileTree(messages, `${language}.json`))}`
     },

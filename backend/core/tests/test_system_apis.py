@@ -10,7 +10,7 @@ def test_version_info_prefers_app_version(api_client, settings):
     response = api_client.get("/api/v1/version-info/")
     assert response.status_code == 200
     assert response.data == {
-        "name": "webapp",
+        "name": settings.APP_NAME,
         "version": "1.2.3",
         "environment": "test",
         "git_revision": "abc1234",

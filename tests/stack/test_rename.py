@@ -1,0 +1,38 @@
+"""scripts/rename: a project made from the template gets its own name, and still works."""
+
+import json
+import shutil
+import tomllib
+
+from checkout import REPO_ROOT
+
+
+def test_renamed_copy_passes_the_backend_tests(make_checkout):
+    checkout = make_checkout()
+
+    renamed = checkout.run("scripts/rename", "shopfront", timeout=300)
+
+    assert "pyproject.toml: [project] name webapp -> shopfront" in renamed.stdout
+    pyproject = tomllib.loads((checkout.root / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == "shopfront"
+    assert 'name = "shopfront"' in (checkout.root / "uv.lock").read_text()
+    lock = json.loads((checkout.root / "frontend" / "package-lock.json").read_text())
+    assert lock["name"] == "shopfront-frontend"
+    # Everything derived from the name follows it.
+    stack_env = checkout.stack_env()
+    assert stack_env["PGDATABASE"] == "shopfront"
+    assert "/shopfront-" in stack_env["RUN_DIR"]
+
+    # The frontend as a new project would have it installed and built: Django's checks read
+    # the Vite manifest, the production browser tests drive Playwright from node_modules.
+    # (scripts/test installs and builds it before these tests run.)
+    frontend = REPO_ROOT / "frontend"
+    if (frontend / "dist").is_dir():
+        shutil.copytree(frontend / "dist", checkout.root / "frontend" / "dist")
+    if (frontend / "node_modules").is_dir():
+        (checkout.root / "frontend" / "node_modules").symlink_to(frontend / "node_modules")
+    checkout.sync()
+    checkout.up("postgres", "redis")
+    result = checkout.pytest("backend", "-q")
+
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
