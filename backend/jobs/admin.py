@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.services import job_delete
 
 
 class ProcessingResultInline(admin.StackedInline):
@@ -39,6 +40,15 @@ class ProcessingRequestAdmin(admin.ModelAdmin):
             else queryset
         )
 
+    # Through the service, as the API deletes: the row lock orders the delete against a worker
+    # saving the job's results. (Files and the revoke follow any delete: signals.py.)
+    def delete_model(self, request, obj):
+        job_delete(job=obj)
+
+    def delete_queryset(self, request, queryset):
+        for job in queryset.defer("input_text"):
+            job_delete(job=job)
+
 
 @admin.register(ProcessingResult)
 class ProcessingResultAdmin(admin.ModelAdmin):
@@ -50,3 +60,16 @@ class ProcessingResultAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("request__input_text")
+
+    def has_delete_permission(self, request, obj=None):
+        """Not on its own: a completed job without its result has nothing to show or download.
+
+        A result still goes with its job, or its job's owner: the admin asks this of every
+        object a delete would cascade to, from the job's or the user's delete page, and a
+        plain False there would refuse those deletes too.
+        """
+        own_views = f"{self.opts.app_label}_{self.opts.model_name}_"
+        match = request.resolver_match
+        if match is None or (match.url_name or "").startswith(own_views):
+            return False
+        return super().has_delete_permission(request, obj)

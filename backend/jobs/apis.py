@@ -11,14 +11,13 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.exceptions import PayloadTooLarge
 from backend.jobs import limits
-from backend.jobs.models import ProcessingRequest
-from backend.jobs.parsers import ClientNameMultiPartParser
+from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.parsers import ClientNameMultiPartParser, StrictJSONParser
 from backend.jobs.selectors import job_get, job_list
 from backend.jobs.serializers import (
     LIST_COLUMNS,
@@ -30,6 +29,7 @@ from backend.jobs.serializers import (
     JobStatusSerializer,
 )
 from backend.jobs.services import job_create, job_delete
+from backend.jobs.throttles import JobCreateThrottle
 
 DEFAULT_PAGE_SIZE = 10
 _NOT_COMPLETED = inline_serializer(
@@ -43,7 +43,9 @@ _NOT_COMPLETED = inline_serializer(
 class JobCreateApi(APIView):
     """Submit text or a file for analysis: 202 with the new job's id and status."""
 
-    parser_classes = (JSONParser, ClientNameMultiPartParser)
+    parser_classes = (StrictJSONParser, ClientNameMultiPartParser)
+    throttle_classes = (JobCreateThrottle,)
+    throttle_scope = "jobs_create"
 
     @extend_schema(request=JobCreateSerializer, responses={202: JobCreatedSerializer})
     def post(self, request):
@@ -94,7 +96,17 @@ class JobResultsApi(APIView):
         job = job_get(owner=request.user, job_id=job_id, with_result=True)
         if job.status != ProcessingRequest.Status.COMPLETED:
             return _not_completed(job)
+        _stored_result(job)
         return Response(JobResultSerializer(job).data)
+
+
+def _stored_result(job: ProcessingRequest) -> ProcessingResult:
+    """A completed job's result; NotFound if it was deleted on its own (from the shell, say:
+    the admin does not allow it)."""
+    try:
+        return job.result
+    except ProcessingResult.DoesNotExist:
+        raise NotFound("The job's results are no longer stored.") from None
 
 
 class JobPagination(PageNumberPagination):
@@ -177,7 +189,7 @@ def _download(request, job_id, kind: str):
     if job.status != ProcessingRequest.Status.COMPLETED:
         return _not_completed(job)
     field, suffix, content_type = DOWNLOADS[kind]
-    stored = getattr(job.result, field)
+    stored = getattr(_stored_result(job), field)
     try:
         handle = stored.open("rb")
     except FileNotFoundError:

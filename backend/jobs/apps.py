@@ -6,3 +6,8 @@ class JobsConfig(AppConfig):
     label = "jobs"
     verbose_name = "Text analysis jobs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from backend.jobs import signals
+
+        signals.connect()

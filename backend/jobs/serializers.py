@@ -1,6 +1,7 @@
 from pathlib import PurePosixPath
 
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
 
 from backend.core.serializers import RejectUnknownFieldsMixin
@@ -22,6 +23,30 @@ def _encodable(value: str) -> str:
     return value
 
 
+class StringField(serializers.CharField):
+    """A CharField that takes strings only: DRF's turns 123 into "123", and a client sending a
+    number for a text has a bug it should hear about."""
+
+    default_error_messages = {"not_a_string": "Must be a string, not {kind}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string", kind=_json_kind(data))
+        return super().to_internal_value(data)
+
+
+def _json_kind(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 class JobOptionsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
     top_n = serializers.IntegerField(min_value=1, max_value=limits.TOP_N_MAX, required=False)
@@ -33,12 +58,24 @@ class JobCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     `options` is a JSON object; in a multipart form it is a field holding JSON text.
     """
 
-    title = serializers.CharField(max_length=limits.MAX_TITLE_LENGTH, validators=[_encodable])
-    text = serializers.CharField(
+    title = StringField(max_length=limits.MAX_TITLE_LENGTH, validators=[_encodable])
+    text = StringField(
         required=False, allow_blank=True, trim_whitespace=False, validators=[_encodable]
     )
     file = serializers.FileField(required=False, max_length=None)
     options = serializers.JSONField(required=False)
+
+    def to_internal_value(self, data):
+        # A form may repeat a field ("file" twice): QueryDict would quietly take the last.
+        if isinstance(data, MultiValueDict):
+            repeated = {
+                name: [f"Sent {len(values)} times; send it once."]
+                for name, values in data.lists()
+                if len(values) > 1
+            }
+            if repeated:
+                raise serializers.ValidationError(repeated)
+        return super().to_internal_value(data)
 
     def validate_text(self, text: str) -> str:
         size = len(text.encode("utf-8"))

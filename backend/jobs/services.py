@@ -1,8 +1,9 @@
 """Everything that changes jobs. The API and the Celery tasks only call these.
 
 A job's life: job_create (pending, message sent after commit) -> job_process (processing, four
-phases, completed or failed) -> job_delete. jobs_recover re-sends the messages of jobs whose
-worker died or whose message was lost.
+phases, completed or failed) -> job_delete (the files go after the commit, whatever deleted
+the job: backend/jobs/signals.py). jobs_recover re-sends the messages of jobs whose worker died
+or whose message was lost.
 """
 
 import contextlib
@@ -214,7 +215,7 @@ def _phase_save(job: ProcessingRequest, *, data: dict, outputs: dict[str, Path])
             request=locked
         )
         # An earlier run that died before its commit may have left files under these names.
-        _delete_stored([f"{job_directory(locked)}/{name}" for name in OUTPUT_NAMES])
+        stored_files_delete([f"{job_directory(locked)}/{name}" for name in OUTPUT_NAMES])
         result.data = data
         with outputs["csv"].open("rb") as terms:
             result.terms_csv.save(TERMS_CSV, File(terms), save=False)
@@ -316,12 +317,13 @@ def _requeue(job: ProcessingRequest, now: datetime) -> None:
 
 
 def job_delete(*, job: ProcessingRequest) -> bool:
-    """Delete a job and, after the commit, its files. An unfinished job's message is revoked.
+    """Delete a job; False if it was gone already.
 
-    The revoke is a request, not a kill (terminate=False): with the prefork pool, terminating
-    signals a pool process that may already run another task by the time the signal lands
-    (Celery's docs warn against it). A job already running finds its row gone at the next
-    phase and stores nothing (see _phase_save).
+    The row lock orders the delete against a worker saving the job's results (_phase_save):
+    either the results land first and go with the job, or the worker finds the job gone and
+    stores nothing. What follows any delete (files removed, an unfinished job's message
+    revoked, after the commit) is in backend/jobs/signals.py, so the admin and cascades get
+    it too.
     """
     with transaction.atomic():
         locked = (
@@ -332,30 +334,26 @@ def job_delete(*, job: ProcessingRequest) -> bool:
         )
         if locked is None:
             return False  # deleted by a concurrent request
-        result = ProcessingResult.objects.filter(request=locked).first()
-        files = [locked.input_file.name] if locked.input_file else []
-        files += result.stored_files() if result else []
-        directory = job_directory(locked)
-        task_id = locked.celery_task_id if not locked.is_finished else None
         locked.delete()
-        transaction.on_commit(partial(_remove_job_files, files, directory), robust=True)
-        if task_id:
-            transaction.on_commit(partial(_revoke, task_id), robust=True)
     return True
 
 
-def _revoke(task_id: str) -> None:
+def job_message_revoke(task_id: str) -> None:
+    """Ask the workers to drop a job's message.
+
+    A request, not a kill (terminate=False): with the prefork pool, terminating signals a pool
+    process that may already run another task by the time the signal lands (Celery's docs warn
+    against it). A job already running finds its row gone at the next phase and stores nothing
+    (see _phase_save).
+    """
     from backend.config.celery import app
 
     app.control.revoke(task_id)
 
 
-def _remove_files(job: ProcessingRequest) -> None:
-    _remove_job_files([job.input_file.name] if job.input_file else [], job_directory(job))
-
-
-def _remove_job_files(names: list[str], directory: str) -> None:
-    _delete_stored(names)
+def job_files_remove(names: list[str], directory: str) -> None:
+    """Delete a job's stored files and its directory below MEDIA_ROOT."""
+    stored_files_delete(names)
     # The storage API has no directories; on the local file system the emptied one goes too.
     try:
         path = Path(default_storage.path(directory))
@@ -364,6 +362,11 @@ def _remove_job_files(names: list[str], directory: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _delete_stored(names: list[str]) -> None:
+def stored_files_delete(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def _remove_files(job: ProcessingRequest) -> None:
+    """The files of a job whose row was never stored (job_create failed)."""
+    job_files_remove([job.input_file.name] if job.input_file else [], job_directory(job))

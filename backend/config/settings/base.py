@@ -262,6 +262,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ("rest_framework.throttling.ScopedRateThrottle",),
     "DEFAULT_THROTTLE_RATES": {
         "dj_rest_auth": env("DJANGO_AUTH_THROTTLE_RATE", default="30/minute"),
+        # Job submissions per user (backend/jobs/throttles.py).
+        "jobs_create": env("DJANGO_JOBS_CREATE_THROTTLE_RATE", default="60/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -12,7 +12,7 @@ PASSWORD_HASHERS = [
 APP_ENVIRONMENT = env("APP_ENVIRONMENT", default="test")
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {"dj_rest_auth": "10000/minute"},
+    "DEFAULT_THROTTLE_RATES": {"dj_rest_auth": "10000/minute", "jobs_create": "10000/minute"},
 }
 # allauth's rate limits live in the cache (the real Redis), so they would outlast a test run and
 # throttle the next one: "one confirmation mail per address every 3 minutes".

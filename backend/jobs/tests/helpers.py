@@ -9,17 +9,22 @@ from backend.jobs.models import ProcessingRequest
 BOUNDARY = "jobs-test-boundary-7MA4YWxkTrZu0gW"
 
 
-def multipart(fields: dict[str, str], files: list[tuple[str, bytes, bytes]] = ()):
-    """A multipart/form-data body built by hand: files are (field, raw file name, content).
+def multipart(
+    fields: dict[str, str] | list[tuple[str, str | bytes]],
+    files: list[tuple[str, bytes, bytes]] = (),
+):
+    """A multipart/form-data body built by hand: fields are a dict or (name, value) pairs (a
+    name may repeat; a bytes value is sent as is), files are (field, raw file name, content).
 
     Django's test client would clean the file name first; the API must see what a client sent.
     Returns the keyword arguments for APIClient.post.
     """
+    pairs = fields.items() if isinstance(fields, dict) else fields
     parts = []
-    for name, value in fields.items():
+    for name, value in pairs:
         parts.append(
             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + value.encode()
+            + (value if isinstance(value, bytes) else value.encode())
             + b"\r\n"
         )
     for field, file_name, content in files:

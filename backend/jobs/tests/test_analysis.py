@@ -73,9 +73,10 @@ def test_csv_quoted_fields_and_tabs():
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("just one column\nof words\nper line\n", "delimiter"),
+        ("just one column\nof words\nper line\n", "at least two columns"),
         ("a,b,c\n" + "1,2,3\n" * 10 + "4,5\n", "line 12 has 2 fields"),
-        ("a,b,c\n1,2,3\n4,5\n", "delimiter"),  # too uneven to find a delimiter at all
+        ("a,b,c\n1,2,3\n4,5\n", "line 3 has 2 fields, the header has 3"),
+        ("a,b,c\n1,2\n", "no delimiter"),
         ("a,b\n", "at least one data row"),
         ('a,b\n1,"unterminated\n2,3\n', "line"),
         ("It was late, and dark.\nThe night, it seems, was long, cold and wet.\nEnd.\n", "."),
@@ -84,6 +85,26 @@ def test_csv_quoted_fields_and_tabs():
 def test_text_that_is_not_a_csv_is_refused(text, reason):
     with pytest.raises(CsvFormatError, match=reason):
         summarize_csv(text)
+
+
+def test_the_delimiter_is_the_one_that_splits_header_and_first_row_alike():
+    # Decimal commas in a semicolon-separated file, as spreadsheets in German write them.
+    table = summarize_csv("Preis;Menge\n1,5;2\n2,25;3\n")
+    assert (table["delimiter"], table["rows"], table["columns"]) == (";", 2, 2)
+    assert summarize_csv("a|b\nx,y|z\n")["delimiter"] == "|"
+
+
+def test_a_field_over_the_csv_modules_limit_is_refused_with_its_line():
+    with pytest.raises(CsvFormatError, match="line 1: field larger than field limit"):
+        summarize_csv("a" * 200_000 + ",b\n1,2\n")
+
+
+@pytest.mark.parametrize("pattern", [",'", ',"', ";'", "'|"])
+def test_quote_soup_that_stalled_csv_sniffer_is_refused(pattern):
+    # csv.Sniffer spent about a second of CPU on 16 KB of ",'" (its regular expressions are
+    # quadratic in the sample); the delimiter is now found from the first two rows only.
+    with pytest.raises(CsvFormatError):
+        summarize_csv(pattern * 8191 + "\n", with_columns=False)
 
 
 def test_analyze_combines_text_statistics_and_csv_summary():

@@ -5,21 +5,24 @@ import io
 import json
 import uuid
 import zipfile
+from functools import partial
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from backend.jobs import limits
 from backend.jobs.models import ProcessingRequest, ProcessingResult
-from backend.jobs.services import job_process
+from backend.jobs.services import job_message_revoke, job_process
 from backend.jobs.tests.factories import (
     SAMPLE_CSV,
     ProcessingRequestFactory,
     file_job_create,
 )
 from backend.jobs.tests.helpers import multipart, stored_files
+from backend.jobs.throttles import JobCreateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +101,45 @@ def test_a_form_with_an_empty_text_field_and_a_file_takes_the_file(auth_client):
     response = _upload(auth_client, b"notes.md", b"# Notes\n\nSome words.", text="")
     assert response.status_code == 202
     assert ProcessingRequest.objects.get().input_filename == "notes.md"
+
+
+@pytest.fixture
+def create_rates(monkeypatch, user, other_user):
+    """Sets the throttle rates the create view sees. DRF's throttles read the rates once, at
+    import, so override_settings would not reach them. The counts live in the cache (Redis):
+    cleared before and after, so neither an earlier run nor this test throttles another."""
+    keys = [f"throttle_jobs_create_{u.pk}" for u in (user, other_user)]
+    cache.delete_many(keys)
+    yield partial(monkeypatch.setattr, JobCreateThrottle, "THROTTLE_RATES")
+    cache.delete_many(keys)
+
+
+# A throttled request answers through DRF's exception handler, which marks the test's wrapping
+# transaction for rollback: these tests commit for real.
+@pytest.mark.django_db(transaction=True)
+def test_submissions_are_throttled_per_user(auth_client, other_client, create_rates):
+    create_rates({"jobs_create": "3/minute"})
+    payload = {"title": "t", "text": "words"}
+    statuses = [_create(auth_client, payload).status_code for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
+    refused = _create(auth_client, payload)
+    assert refused.status_code == 429
+    assert "throttled" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0
+    assert ProcessingRequest.objects.count() == 3
+    # Another user has their own allowance, and reading is not limited.
+    assert _create(other_client, payload).status_code == 202
+    assert auth_client.get("/api/v1/jobs/list/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_configured_rate_submissions_get_the_default_one(auth_client, create_rates):
+    # DRF itself would raise ImproperlyConfigured for a scope without a rate: a 500.
+    create_rates({})
+    limit = int(JobCreateThrottle.DEFAULT_RATE.split("/")[0])
+    payload = {"title": "t", "text": "words"}
+    statuses = [_create(auth_client, payload).status_code for _ in range(limit + 1)]
+    assert statuses == [202] * limit + [429]
 
 
 # Bad input: 400 naming the field, nothing stored
@@ -199,6 +241,97 @@ def test_options_in_a_form_must_be_json(auth_client, nothing_stored):
     response = _upload(auth_client, b"a.csv", CSV_LINES, options="{language: en}")
     assert response.status_code == 400
     assert response.json() == {"options": ["Value must be valid JSON."]}
+
+
+@refused
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"title": "a", "title": "b", "text": "words"}', '"title" is given more than once'),
+        ('{"title": "t", "text": "w", "options": {"top_n": 1, "top_n": 2}}', '"top_n" is given'),
+    ],
+)
+def test_json_naming_a_key_twice_is_refused(auth_client, nothing_stored, body, message):
+    # json.loads would keep the last value without a word.
+    response = auth_client.post(CREATE, body, content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+
+
+@refused
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"title": "t", "text": 123}, "text", "Must be a string, not a number."),
+        ({"title": "t", "text": 1.5}, "text", "Must be a string, not a number."),
+        ({"title": "t", "text": ["words"]}, "text", "Must be a string, not an array."),
+        ({"title": True, "text": "words"}, "title", "Must be a string, not a boolean."),
+        ({"title": {"en": "t"}, "text": "words"}, "title", "Must be a string, not an object."),
+        ({"title": None, "text": "words"}, "title", "This field may not be null."),
+    ],
+)
+def test_text_and_title_must_be_json_strings(auth_client, nothing_stored, payload, field, message):
+    response = _create(auth_client, payload)
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+@refused
+@pytest.mark.parametrize(
+    ("fields", "files", "field"),
+    [
+        ([("title", "a"), ("title", "b"), ("text", "words")], [], "title"),
+        ([("title", "t"), ("text", "one"), ("text", "two")], [], "text"),
+        ([("title", "t")], [("file", b"a.txt", b"one"), ("file", b"b.txt", b"two")], "file"),
+        (
+            [("title", "t"), ("options", "{}"), ("options", "{}")],
+            [("file", b"a.txt", b"x")],
+            "options",
+        ),
+    ],
+)
+def test_a_form_repeating_a_field_is_refused(auth_client, nothing_stored, fields, files, field):
+    # Django's QueryDict would quietly take the last one.
+    response = auth_client.post(CREATE, **multipart(fields, files))
+    assert response.status_code == 400
+    assert response.json() == {field: ["Sent 2 times; send it once."]}
+
+
+@refused
+@pytest.mark.parametrize(
+    ("title", "position"), [(b"Gr\xfc\xdfe", 2), (b"\xff", 0), (b"ok \xe2\x82", 3)]
+)
+def test_a_form_field_that_is_not_utf8_is_refused(auth_client, nothing_stored, title, position):
+    # Django would store it with U+FFFD in place of each bad byte.
+    response = auth_client.post(CREATE, **multipart([("title", title), ("text", "words")]))
+    assert response.status_code == 400
+    assert response.json() == {
+        "title": [f"Not valid UTF-8 text (invalid byte at position {position})."]
+    }
+
+
+@refused
+def test_a_file_whose_name_is_not_utf8_is_refused(auth_client, nothing_stored):
+    # Django drops such a part entirely: the client was told to paste text or upload a file.
+    response = _upload(auth_client, "Grüße.txt".encode("latin-1"), b"words")
+    assert response.status_code == 400
+    assert response.json() == {"file": ["File name is not valid UTF-8; the part was not read."]}
+
+
+def test_utf8_form_fields_and_file_names_are_taken_as_sent(auth_client, media_root):
+    title = "Grüße, 東京 🦊 \ufffd"  # U+FFFD sent as valid UTF-8 is just a character
+    response = auth_client.post(
+        CREATE,
+        **multipart(
+            {"title": title, "options": '{"language": "de"}'},
+            [("file", "Übersicht 東京.md".encode(), "Straße und Straße.".encode())],
+        ),
+    )
+    assert response.status_code == 202, response.json()
+    job = ProcessingRequest.objects.get()
+    assert (job.title, job.input_filename) == (title, "Übersicht 東京.md")
+    assert job.options["language"] == "de"
+    assert (media_root / job.input_file.name).read_text() == "Straße und Straße."
 
 
 @refused
@@ -424,7 +557,7 @@ def test_delete_of_an_unfinished_job_revokes_its_message(
     job = ProcessingRequestFactory(owner=user, status=Status.PROCESSING)
     with django_capture_on_commit_callbacks() as callbacks:
         auth_client.delete(f"/api/v1/jobs/delete/{job.id}/")
-    revokes = [c for c in callbacks if c.func.__name__ == "_revoke"]
+    revokes = [c for c in callbacks if c.func is job_message_revoke]
     assert [c.args for c in revokes] == [(job.celery_task_id,)]
 
 
@@ -433,7 +566,8 @@ def test_delete_of_a_finished_job_revokes_nothing(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         auth_client.delete(f"/api/v1/jobs/delete/{completed_job.id}/")
-    assert [c.func.__name__ for c in callbacks] == ["_remove_job_files"]
+    assert callbacks
+    assert not [c for c in callbacks if c.func is job_message_revoke]
 
 
 # Downloads
@@ -510,6 +644,23 @@ def test_download_of_a_file_gone_from_storage_is_not_found(auth_client, complete
     (media_root / completed_job.result.terms_csv.name).unlink()
     response = auth_client.get(f"/api/v1/jobs/download/{completed_job.id}/csv/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/jobs/results/{id}/",
+        "/api/v1/jobs/download/{id}/csv/",
+        "/api/v1/jobs/download/{id}/report/",
+        "/api/v1/jobs/download-archive/{id}/",
+    ],
+)
+def test_a_completed_job_whose_result_was_deleted_is_not_found(auth_client, completed_job, url):
+    # The admin does not delete a result on its own; the shell still can.
+    ProcessingResult.objects.filter(request=completed_job).delete()
+    response = auth_client.get(url.format(id=completed_job.id))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "The job's results are no longer stored."}
 
 
 # Owner isolation and authentication

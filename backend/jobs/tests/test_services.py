@@ -235,6 +235,38 @@ def test_job_delete_removes_files_only_after_the_commit(
     assert not (media_root / "jobs" / str(user.id) / str(job.id)).exists()
 
 
+@pytest.mark.parametrize(
+    "delete",
+    [
+        pytest.param(lambda job: job.delete(), id="model"),
+        pytest.param(lambda job: ProcessingRequest.objects.filter(pk=job.pk).delete(), id="query"),
+        pytest.param(lambda job: job.owner.delete(), id="owner-cascade"),
+    ],
+)
+def test_any_delete_of_a_job_removes_its_files_after_the_commit(
+    user, media_root, django_capture_on_commit_callbacks, delete
+):
+    job = _process(file_job_create(owner=user, content=b"words", name="a.txt"))
+    files = stored_files(media_root)
+    assert len(files) == 4
+    with django_capture_on_commit_callbacks() as callbacks:
+        delete(job)
+    assert stored_files(media_root) == files
+    for callback in callbacks:
+        callback()
+    assert stored_files(media_root) == set()
+    assert not (media_root / "jobs" / str(user.id) / str(job.id)).exists()
+
+
+def test_a_result_deleted_on_its_own_takes_its_files_along(
+    user, media_root, django_capture_on_commit_callbacks
+):
+    job = _process(file_job_create(owner=user, content=b"words", name="a.txt"))
+    with django_capture_on_commit_callbacks(execute=True):
+        job.result.delete()
+    assert stored_files(media_root) == {job.input_file.name}
+
+
 def test_job_delete_of_an_already_deleted_job_reports_it(user):
     job = ProcessingRequestFactory(owner=user)
     ProcessingRequest.objects.filter(pk=job.pk).delete()

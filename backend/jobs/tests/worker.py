@@ -111,6 +111,11 @@ class CeleryWorker:
         replies = app.control.inspect(destination=[self.name], timeout=2).active() or {}
         return replies.get(self.name, [])
 
+    def revoked_ids(self) -> set[str]:
+        """The ids of the messages this worker was told to drop (app.control.revoke)."""
+        replies = app.control.inspect(destination=[self.name], timeout=2).revoked() or {}
+        return set(replies.get(self.name, []))
+
     def pool_pid_running(self, task_id: str, timeout: float = 10) -> int:
         """The pid of the pool process running `task_id`."""
         deadline = time.monotonic() + timeout
