@@ -235,9 +235,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # An unacknowledged message returns to the queue after this many seconds (a worker killed
-# outright never rejects it); keep it above the hard time limit.
+# outright never rejects it); keep it above the hard time limit. kombu looks for such messages
+# every unacked_restore_interval x unacked_restore_throttle seconds: 10 x 10 by default, which
+# adds up to 100 s to a dead worker's delay; every 10 s costs one small Redis query.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
