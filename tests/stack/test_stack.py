@@ -193,3 +193,18 @@ def test_status_wait_fails_within_its_timeout_when_a_process_cannot_become_ready
     assert status.returncode == 1
     assert "mailpit" in status.stdout
     assert elapsed < 20
+
+
+def test_reset_db_rebuilds_a_migrated_database_with_the_dev_fixtures(make_checkout):
+    checkout = make_checkout()
+    checkout.up("postgres")
+    checkout.psql("CREATE TABLE leftover (id int)")
+    checkout.down()
+
+    result = checkout.run("scripts/reset-db", "--yes", timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr + checkout.logs()
+
+    checkout.up("postgres")
+    assert checkout.psql("SELECT to_regclass('leftover') IS NULL") == "t"
+    assert checkout.psql("SELECT email FROM accounts_user") == "dev@example.com"
+    assert checkout.psql("SELECT count(*) > 0 FROM django_migrations WHERE app = 'jobs'") == "t"
