@@ -40,18 +40,25 @@ let
       nativeBuildInputs = old.nativeBuildInputs ++ final.resolveBuildSystem { setuptools = [ ]; };
     });
 
-    # The app's wheel needs only these files, so frontend or CI edits do not rebuild it.
-    ${appName} = prev.${appName}.overrideAttrs (_: {
+    # The app's wheel needs only the backend, so frontend or CI edits do not rebuild it.
+    ${appName} = appWithSources prev [ ../backend ];
+  };
+
+  # The app built from pyproject.toml, the README its metadata names, and `files`.
+  appWithSources =
+    set: files:
+    set.${appName}.overrideAttrs (_: {
       src = lib.fileset.toSource {
         root = ../.;
-        fileset = lib.fileset.unions [
-          ../pyproject.toml
-          ../README.md
-          ../backend
-        ];
+        fileset = lib.fileset.unions (
+          [
+            ../pyproject.toml
+            ../README.md
+          ]
+          ++ files
+        );
       };
     });
-  };
 
   baseSet = pkgs.callPackage pyproject-nix.build.packages { python = pkgs.python313; };
   pythonSet = baseSet.overrideScope (
@@ -69,16 +76,7 @@ let
     lib.composeManyExtensions [
       (workspace.mkEditablePyprojectOverlay { root = "$REPO_ROOT"; })
       (_final: prev: {
-        ${appName} = prev.${appName}.overrideAttrs (_: {
-          src = lib.fileset.toSource {
-            root = ../.;
-            fileset = lib.fileset.unions [
-              ../pyproject.toml
-              ../README.md
-              ../backend/__init__.py
-            ];
-          };
-        });
+        ${appName} = appWithSources prev [ ../backend/__init__.py ];
       })
     ]
   );
