@@ -10,6 +10,7 @@ export default mergeConfig(
     test: {
       environment: 'jsdom',
       include: ['src/**/__tests__/*.spec.js'],
+      setupFiles: ['src/__tests__/support/setup.js'],
       exclude: [...configDefaults.exclude, 'e2e/**'],
       root: fileURLToPath(new URL('./', import.meta.url)),
       restoreMocks: true,

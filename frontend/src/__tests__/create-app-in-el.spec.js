@@ -8,7 +8,7 @@ import { http } from '../rest/rest.js'
 import { useAuthStore } from '../stores/auth.js'
 import { useSettingsStore } from '../stores/settings.js'
 import { createAppInEl } from '../create-app-in-el.js'
-import { stubHttp } from './support/http.js'
+import { useStubHttp } from './support/http.js'
 import { storeSession } from './support/mount.js'
 
 const Greeting = defineComponent({
@@ -19,7 +19,7 @@ const Greeting = defineComponent({
   },
 })
 
-let server
+const server = useStubHttp()
 const apps = []
 
 function mountAt(selector, i18n = createAppI18n()) {
@@ -29,14 +29,11 @@ function mountAt(selector, i18n = createAppI18n()) {
 }
 
 beforeEach(() => {
-  localStorage.clear()
   document.body.innerHTML = '<div id="vue-app"></div>'
-  server = stubHttp()
 })
 
 afterEach(() => {
   apps.splice(0).forEach((app) => app.unmount())
-  server.restore()
   delete http.defaults.headers.common.Authorization
 })
 

@@ -1,5 +1,7 @@
 // A stub HTTP layer under the real axios instance of rest.js: requests pass through axios
 // (interceptors, headers, params, body serialisation) and end here instead of the network.
+import { afterEach, beforeEach } from 'vitest'
+
 import { http } from '@/rest/rest.js'
 
 function parseBody(data) {
@@ -16,12 +18,14 @@ function matches(route, request) {
   return route.url instanceof RegExp ? route.url.test(request.url) : route.url === request.url
 }
 
-export function stubHttp() {
+// Registers its own hooks: each test starts with no routes and no requests, and the real adapter
+// is back after it. Call it at the top of a spec file, before any hook that adds routes.
+export function useStubHttp() {
   const routes = []
   const requests = []
-  const originalAdapter = http.defaults.adapter
+  let originalAdapter
 
-  http.defaults.adapter = async (config) => {
+  async function answer(config) {
     const headers = config.headers?.toJSON ? config.headers.toJSON() : { ...config.headers }
     const request = {
       method: config.method.toUpperCase(),
@@ -55,6 +59,16 @@ export function stubHttp() {
     throw error
   }
 
+  beforeEach(() => {
+    routes.length = 0
+    requests.length = 0
+    originalAdapter = http.defaults.adapter
+    http.defaults.adapter = answer
+  })
+  afterEach(() => {
+    http.defaults.adapter = originalAdapter
+  })
+
   return {
     requests,
     on(method, url, reply) {
@@ -63,9 +77,6 @@ export function stubHttp() {
     },
     requestsTo(method, url) {
       return requests.filter((request) => matches({ method, url }, request))
-    },
-    restore() {
-      http.defaults.adapter = originalAdapter
     },
   }
 }

@@ -1,16 +1,26 @@
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import piniaPluginPersistedstate from 'pinia-plugin-persistedstate'
+import { createApp } from 'vue'
 
 import { createAppI18n } from '@/i18n.js'
 
-// Mounts with the app's real plugins: Pinia with persistence (localStorage) and vue-i18n.
-export function mountWithApp(component, { props = {}, locale = 'en', attachTo } = {}) {
+// A new Pinia with the app's persistence plugin, as a page load creates one: stores read their
+// state back from localStorage. Plugins only run once Pinia is installed in an app, so store
+// specs, which mount nothing, get it installed in a bare one.
+export function freshPinia() {
   const pinia = createPinia()
   pinia.use(piniaPluginPersistedstate)
+  createApp({}).use(pinia)
   setActivePinia(pinia)
+  return pinia
+}
+
+// Mounts with the app's real plugins: Pinia with persistence (localStorage) and vue-i18n.
+export function mountWithApp(component, { props = {}, slots, locale = 'en', attachTo } = {}) {
+  const pinia = freshPinia()
   const i18n = createAppI18n(locale)
-  const wrapper = mount(component, { props, attachTo, global: { plugins: [pinia, i18n] } })
+  const wrapper = mount(component, { props, slots, attachTo, global: { plugins: [pinia, i18n] } })
   return { wrapper, pinia, i18n }
 }
 

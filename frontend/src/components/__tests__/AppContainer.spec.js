@@ -1,13 +1,13 @@
 import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { JOB_ID, jobJson, resultsJson, stubHttp } from '@/__tests__/support/http.js'
+import { JOB_ID, jobJson, resultsJson, useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp, storeSession } from '@/__tests__/support/mount.js'
 import api from '@/rest/rest.js'
 
 import AppContainer from '../AppContainer.vue'
 
-let server
+const server = useStubHttp()
 let wrapper
 
 function tab(name) {
@@ -22,8 +22,6 @@ async function settle() {
 }
 
 beforeEach(() => {
-  localStorage.clear()
-  server = stubHttp()
   server
     .on('GET', 'version-info/', {
       data: { version: '1.0.0', environment: 'test', git_revision: null },
@@ -39,7 +37,6 @@ beforeEach(() => {
 
 afterEach(() => {
   wrapper?.unmount()
-  server.restore()
   api.unsetAuthHeader()
 })
 

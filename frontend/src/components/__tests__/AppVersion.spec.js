@@ -1,18 +1,12 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
 
 import AppVersion from '../AppVersion.vue'
 
-let server
-
-beforeEach(() => {
-  server = stubHttp()
-})
-
-afterEach(() => server.restore())
+const server = useStubHttp()
 
 describe('AppVersion', () => {
   it('shows a loading state', () => {

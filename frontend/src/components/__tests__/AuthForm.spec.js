@@ -2,22 +2,15 @@ import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
+import { buttonNamed, field } from '@/__tests__/support/queries.js'
 import api from '@/rest/rest.js'
 import { useAuthStore } from '@/stores/auth.js'
 
 import AuthForm from '../AuthForm.vue'
 
-let server
-
-function field(wrapper, label) {
-  const id = wrapper
-    .findAll('label')
-    .find((node) => node.text() === label)
-    .attributes('for')
-  return wrapper.find(`#${id}`)
-}
+const server = useStubHttp()
 
 function errorFor(wrapper, label) {
   const describedBy = field(wrapper, label).attributes('aria-describedby')
@@ -25,20 +18,14 @@ function errorFor(wrapper, label) {
 }
 
 async function clickButton(wrapper, text) {
-  await wrapper
-    .findAll('button')
-    .find((node) => node.text() === text)
-    .trigger('click')
+  await buttonNamed(wrapper, text).trigger('click')
 }
 
 beforeEach(() => {
-  localStorage.clear()
   window.history.replaceState(null, '', '/')
-  server = stubHttp()
 })
 
 afterEach(() => {
-  server.restore()
   api.unsetAuthHeader()
 })
 

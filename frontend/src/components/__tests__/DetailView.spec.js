@@ -1,24 +1,15 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import { JOB_ID, jobJson, resultsJson, stubHttp } from '@/__tests__/support/http.js'
+import { JOB_ID, jobJson, resultsJson, useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
+import { buttonNamed } from '@/__tests__/support/queries.js'
 
 import DetailView from '../DetailView.vue'
 
-let server
-
-function buttonNamed(wrapper, text) {
-  return wrapper.findAll('button').find((node) => node.text() === text)
-}
-
-beforeEach(() => {
-  localStorage.clear()
-  server = stubHttp()
-})
+const server = useStubHttp()
 
 afterEach(() => {
-  server.restore()
   vi.useRealTimers()
 })
 

@@ -1,20 +1,13 @@
 import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { JOB_ID, jobJson, resultsJson, stubHttp } from '@/__tests__/support/http.js'
+import { JOB_ID, jobJson, resultsJson, useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
+import { field } from '@/__tests__/support/queries.js'
 
 import FormView from '../FormView.vue'
 
-let server
-
-function field(wrapper, label) {
-  const id = wrapper
-    .findAll('label')
-    .find((node) => node.text() === label)
-    .attributes('for')
-  return wrapper.find(`#${id}`)
-}
+const server = useStubHttp()
 
 function statusSequence(...statuses) {
   let call = 0
@@ -33,14 +26,11 @@ async function fillAndSubmit(wrapper) {
 }
 
 beforeEach(() => {
-  localStorage.clear()
   vi.useFakeTimers()
-  server = stubHttp()
   server.on('POST', 'jobs/create/', { status: 202, data: { id: JOB_ID, status: 'pending' } })
 })
 
 afterEach(() => {
-  server.restore()
   vi.useRealTimers()
 })
 

@@ -1,27 +1,17 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
-import { jobJson, stubHttp } from '@/__tests__/support/http.js'
+import { jobJson, useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
+import { buttonNamed } from '@/__tests__/support/queries.js'
 
 import ListView from '../ListView.vue'
 
-let server
+const server = useStubHttp()
 
 function page(results, count = results.length) {
   return { data: { count, next: null, previous: null, results } }
 }
-
-function buttonNamed(wrapper, text) {
-  return wrapper.findAll('button').find((node) => node.text() === text)
-}
-
-beforeEach(() => {
-  localStorage.clear()
-  server = stubHttp()
-})
-
-afterEach(() => server.restore())
 
 describe('ListView', () => {
   it('shows a loading state first', async () => {

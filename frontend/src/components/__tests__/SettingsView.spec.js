@@ -1,28 +1,14 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
+import { field } from '@/__tests__/support/queries.js'
 import { useSettingsStore } from '@/stores/settings.js'
 
 import SettingsView from '../SettingsView.vue'
 
-let server
-
-function field(wrapper, label) {
-  const id = wrapper
-    .findAll('label')
-    .find((node) => node.text() === label)
-    .attributes('for')
-  return wrapper.find(`#${id}`)
-}
-
-beforeEach(() => {
-  localStorage.clear()
-  server = stubHttp()
-})
-
-afterEach(() => server.restore())
+const server = useStubHttp()
 
 describe('SettingsView', () => {
   it('shows a loading state first', async () => {

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope } from 'vue'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
 
 import { useJobPolling } from '../useJobPolling.js'
 
-let server
+const server = useStubHttp()
 let scope
 
 function statuses(...sequence) {
@@ -24,12 +24,10 @@ function startPolling(options) {
 
 beforeEach(() => {
   vi.useFakeTimers()
-  server = stubHttp()
 })
 
 afterEach(() => {
   scope?.stop()
-  server.restore()
   vi.useRealTimers()
 })
 

@@ -1,18 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
 
 import { extractErrorMessage } from '../errors.js'
 import api, { filenameFromDisposition, http } from '../rest.js'
 
-let server
-
-beforeEach(() => {
-  server = stubHttp()
-})
+const server = useStubHttp()
 
 afterEach(() => {
-  server.restore()
   api.unsetAuthHeader()
 })
 

@@ -1,35 +1,22 @@
 import { flushPromises } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import piniaPluginPersistedstate from 'pinia-plugin-persistedstate'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from 'vue'
+import { afterEach, describe, expect, it } from 'vitest'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
+import { freshPinia } from '@/__tests__/support/mount.js'
 import api, { http } from '@/rest/rest.js'
 
 import { useAuthStore } from '../auth.js'
 
-let server
+const server = useStubHttp()
 
-// A fresh Pinia, as a page load creates one: persisted state is read back from localStorage.
 function freshStore() {
-  const pinia = createPinia()
-  pinia.use(piniaPluginPersistedstate)
-  // Plugins only run once Pinia is installed in an app.
-  createApp({}).use(pinia)
-  setActivePinia(pinia)
+  freshPinia()
   return useAuthStore()
 }
 
 const USER = { pk: 1, email: 'ada@example.com', language: 'en', page_size: 10 }
 
-beforeEach(() => {
-  localStorage.clear()
-  server = stubHttp()
-})
-
 afterEach(() => {
-  server.restore()
   api.unsetAuthHeader()
 })
 

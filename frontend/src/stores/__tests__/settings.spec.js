@@ -1,28 +1,17 @@
-import { createPinia, setActivePinia } from 'pinia'
-import piniaPluginPersistedstate from 'pinia-plugin-persistedstate'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp, nextTick } from 'vue'
+import { describe, expect, it } from 'vitest'
+import { nextTick } from 'vue'
 
-import { stubHttp } from '@/__tests__/support/http.js'
+import { useStubHttp } from '@/__tests__/support/http.js'
+import { freshPinia } from '@/__tests__/support/mount.js'
 
 import { useSettingsStore } from '../settings.js'
 
-let server
+const server = useStubHttp()
 
 function freshStore() {
-  const pinia = createPinia()
-  pinia.use(piniaPluginPersistedstate)
-  createApp({}).use(pinia)
-  setActivePinia(pinia)
+  freshPinia()
   return useSettingsStore()
 }
-
-beforeEach(() => {
-  localStorage.clear()
-  server = stubHttp()
-})
-
-afterEach(() => server.restore())
 
 describe('settings store', () => {
   it('loads the server copy', async () => {
