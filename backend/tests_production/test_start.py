@@ -1,6 +1,7 @@
 """The start program (backend/start.py): the image's entrypoint, run as a subprocess."""
 
 import time
+from pathlib import Path
 
 import environ
 import pytest
@@ -231,3 +232,33 @@ def test_gunicorn_workers_from_the_environment_or_the_cores():
     assert 3 <= gunicorn_workers({}) <= 8
     with pytest.raises(ConfigError, match="GUNICORN_WORKERS"):
         gunicorn_workers({"GUNICORN_WORKERS": "0"})
+
+
+def test_a_job_runs_through_gunicorn_and_a_worker_into_media_root(deployment, tmp_path):
+    """Web and worker share MEDIA_ROOT, the writable volume of the otherwise read-only image."""
+    token = login(deployment.port, SECOND_PASSWORD, "198.51.100.20").json()["key"]
+    auth = {"Authorization": f"Token {token}"}
+    worker = start(["worker", "--concurrency", "1"], deployment.env, tmp_path / "worker.log")
+    try:
+        job = {"title": "prod", "text": "Rivers run. Rivers bend."}
+        created = request(
+            deployment.port, "POST", "/api/v1/jobs/create/", headers=auth, json_body=job
+        )
+        assert created.status == 202, created.text
+        job_id = created.json()["id"]
+
+        def completed():
+            status = request(deployment.port, "GET", f"/api/v1/jobs/status/{job_id}/", headers=auth)
+            return status.json()["status"] == "completed"
+
+        wait_until(completed, timeout=60, what="job completed", process=worker)
+        archive = request(
+            deployment.port, "GET", f"/api/v1/jobs/download-archive/{job_id}/", headers=auth
+        )
+        assert archive.status == 200
+        assert archive.body[:2] == b"PK"
+        stored = list(Path(deployment.env["MEDIA_ROOT"]).rglob(f"{job_id}/*"))
+        assert {path.name for path in stored} >= {"terms.csv", "report.md", "archive.zip"}
+    finally:
+        worker.stop()
+        worker.kill_leftovers()
