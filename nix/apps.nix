@@ -4,6 +4,7 @@
 {
   pkgs,
   python,
+  frontend,
   tools,
 }:
 let
@@ -28,6 +29,16 @@ let
           fi
           # The dev venv's editable install finds the code through REPO_ROOT.
           export REPO_ROOT
+          # A fresh clone has no frontend/node_modules (vite needs it): link each entry of the
+          # one built from package-lock.json, as the dev shell's linkNodeModulesHook does, so the
+          # directory itself stays writable (vite keeps its cache there).
+          modules="$REPO_ROOT/frontend/node_modules"
+          if [ ! -e "$modules" ] && [ -f "$REPO_ROOT/frontend/package-lock.json" ]; then
+            mkdir "$modules"
+            for entry in ${frontend.nodeModules}/node_modules/* ${frontend.nodeModules}/node_modules/.bin; do
+              ln -s "$entry" "$modules/"
+            done
+          fi
           exec "$REPO_ROOT/scripts/${name}" "$@"
         '';
       };

@@ -59,7 +59,14 @@ in
       ;
   };
 
-  apps = import ./apps.nix { inherit pkgs python tools; };
+  apps = import ./apps.nix {
+    inherit
+      pkgs
+      python
+      frontend
+      tools
+      ;
+  };
 
   checks = import ./checks.nix { inherit pkgs python frontend; };
 }

@@ -6,10 +6,19 @@
   frontend,
   tools,
 }:
+let
+  inherit (pkgs) lib;
+  # Playwright cannot download its own browser; the e2e tests take this one (CHROMIUM_PATH).
+  hasChromium = pkgs.stdenv.hostPlatform.isLinux;
+in
 pkgs.mkShell {
-  packages = tools.stack ++ tools.dev ++ [ frontend.linkNodeModulesHook ];
+  packages =
+    tools.stack
+    ++ tools.dev
+    ++ [ frontend.linkNodeModulesHook ]
+    ++ lib.optional hasChromium pkgs.chromium;
 
-  env = {
+  env = lib.optionalAttrs hasChromium { CHROMIUM_PATH = lib.getExe pkgs.chromium; } // {
     # Nix builds the venv from uv.lock; uv only edits pyproject.toml and uv.lock here, so it must
     # neither sync a venv of its own nor download an interpreter.
     UV_NO_SYNC = "1";

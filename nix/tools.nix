@@ -14,6 +14,12 @@
     pkgs.process-compose
     pkgs.mailpit
     pkgs.uv
+  ]
+  # As root (a CI container), PostgreSQL runs as an unprivileged user: scripts/lib/postgres.sh
+  # creates it with useradd and drops to it with setpriv.
+  ++ pkgs.lib.optionals pkgs.stdenv.hostPlatform.isLinux [
+    pkgs.shadow
+    pkgs.util-linux
   ];
 
   # For developers and CI beyond the stack; regclient provides regctl. umoci and distribution

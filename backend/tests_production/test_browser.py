@@ -11,6 +11,9 @@ import pytest
 
 from backend.tests_production.harness import REPO_DIR
 
+# Needs Chromium and the frontend's node_modules: nix/checks.nix leaves these tests out.
+pytestmark = pytest.mark.e2e
+
 SCRIPT = Path(__file__).with_name("csp_smoke.mjs")
 PAGES = {
     # The SPA page signed out: the login form of the Vue app.
