@@ -79,20 +79,17 @@ in
       pkgs.postgresqlTestHook
       pkgs.redisTestHook
     ];
-    # pytest-django creates and drops its own test database, which a LOGIN-only role cannot.
-    postgresqlTestUserOptions = "LOGIN SUPERUSER";
+    # The hook's variables (pkgs/build-support/setup-hooks/postgresql-test-hook/
+    # postgresql-test-hook.sh): our own setup SQL replaces its CREATE ROLE/DATABASE pair.
+    postgresqlTestSetupSQL = builtins.readFile ./pytest-check.sql;
+    FRONTEND_DIST_DIR = frontend.dist;
 
     # The hooks start the servers in preCheck and stop them in postCheck; their variables
     # (PGHOST, PGUSER, PGDATABASE, REDIS_SOCKET) exist only after `runHook preCheck`.
+    # scripts/check-sandbox runs the same file the same way, outside Nix.
     checkPhase = ''
       runHook preCheck
-      export HOME="$TMPDIR"
-      export DATABASE_URL="postgres:///$PGDATABASE"
-      export REDIS_URL="unix://$REDIS_SOCKET"
-      export FRONTEND_DIST_DIR="${frontend.dist}"
-      # Browser tests (marked e2e) need Chromium, which the sandbox lacks; `make test` runs them.
-      # `python -m` puts the source tree first on sys.path, ahead of the installed copy.
-      python -m pytest -p no:cacheprovider -m "not e2e" backend
+      source ${./pytest-check.sh}
       runHook postCheck
     '';
     installPhase = "touch $out";

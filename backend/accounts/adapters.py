@@ -15,6 +15,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """Link to the Vue app, which posts the key to /api/v1/auth/registration/verify-email/."""
         return f"{settings.FRONTEND_URL}/?{urlencode({'verify-email': emailconfirmation.key})}"
 
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # allauth's own links point at its HTML views, which this project does not serve: the
+        # Vue app signs in and resets passwords.
+        context = {"signup_url": settings.FRONTEND_URL, "password_reset_url": settings.FRONTEND_URL}
+        self.send_mail("account/email/account_already_exists", email, context)
+
     def send_mail(self, template_prefix, email, context):
         # A mail server that is down is the server's problem, not the client's: answer 503, and
         # the exception handler rolls the request back (no account without its mail).

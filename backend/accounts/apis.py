@@ -1,8 +1,32 @@
-from dj_rest_auth.registration.views import ResendEmailVerificationView, VerifyEmailView
+from allauth.account.adapter import get_adapter
+from dj_rest_auth.registration.views import (
+    RegisterView,
+    ResendEmailVerificationView,
+    VerifyEmailView,
+)
 from django.http import JsonResponse
+from rest_framework import status
 from rest_framework.generics import RetrieveUpdateAPIView
+from rest_framework.response import Response
 
 from backend.accounts.serializers import UserSettingsSerializer
+
+
+class RegisterApi(RegisterView):
+    """dj-rest-auth's registration, without telling whether an address has an account
+    (allauth's ACCOUNT_PREVENT_ENUMERATION): an existing address gets the same answer as a new
+    one, and its owner a mail saying someone tried to sign up with it."""
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if serializer.existing_account:
+            email = serializer.validated_data["email"]
+            get_adapter(request).send_account_already_exists_mail(email)
+        else:
+            self.perform_create(serializer)
+        # Mandatory verification (settings): {"detail": "Verification e-mail sent."} either way.
+        return Response(self.get_response_data(None), status=status.HTTP_201_CREATED)
 
 
 class UserSettingsApi(RetrieveUpdateAPIView):

@@ -1,8 +1,9 @@
-"""dj-rest-auth's serializers, made strict: unknown fields, over-long values and a second account
-for one email answer 400 with a message per field (REST_AUTH in settings points here)."""
+"""dj-rest-auth's serializers, made strict: unknown fields and over-long values answer 400 with a
+message per field (REST_AUTH in settings points here)."""
 
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter
 from allauth.account.utils import user_pk_to_url_str
 from dj_rest_auth import serializers as rest_auth
 from dj_rest_auth.registration.serializers import RegisterSerializer as BaseRegisterSerializer
@@ -27,14 +28,13 @@ class RegisterSerializer(RejectUnknownFieldsMixin, BaseRegisterSerializer):
     password1 = serializers.CharField(write_only=True, max_length=128)
     password2 = serializers.CharField(write_only=True, max_length=128)
 
+    # Set by validate_email: the address has an account already. The view then answers as for
+    # a new account and mails the owner instead, so the answer does not tell who has one.
+    existing_account = False
+
     def validate_email(self, email):
-        email = super().validate_email(email)
-        # allauth only refuses verified addresses; an unverified account would hit the unique
-        # constraint in the database instead.
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError(
-                "A user is already registered with this email address."
-            )
+        email = get_adapter().clean_email(email)
+        self.existing_account = User.objects.filter(email__iexact=email).exists()
         return email
 
 

@@ -1,4 +1,3 @@
-from dj_rest_auth.registration.views import RegisterView
 from django.urls import path
 
 from backend.accounts import apis
@@ -6,7 +5,7 @@ from backend.accounts import apis
 # dj_rest_auth.registration.urls without its placeholder TemplateViews (they answer GET with a
 # 500): mails link to the Vue app instead (accounts.adapters).
 registration_urlpatterns = [
-    path("", RegisterView.as_view(), name="rest_register"),
+    path("", apis.RegisterApi.as_view(), name="rest_register"),
     path("verify-email/", apis.VerifyEmailApi.as_view(), name="rest_verify_email"),
     path("resend-email/", apis.ResendEmailVerificationApi.as_view(), name="rest_resend_email"),
     # allauth reverses this name after a signup; dj-rest-auth discards the redirect it builds.

@@ -12,3 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Imported here, not in the jobs app: bootsteps must be known before the worker starts.
+from backend.jobs.maintenance import JobsMaintenance  # noqa: E402
+
+app.steps["worker"].add(JobsMaintenance)

@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from backend.accounts.throttles import throttled_admin_login
 from backend.accounts.urls import registration_urlpatterns, settings_urlpatterns
 from backend.core import apis as core_apis
+from backend.core.exceptions import API_NOT_FOUND, api_not_found
 
 # Swagger UI comes from drf-spectacular-sidecar's static files, and the split view serves its start
 # script as a file; only the template's small inline <style> needs an exception, on this page only.
@@ -27,9 +29,13 @@ api_v1 = [
 urlpatterns = [
     path("healthz", core_apis.healthz, name="healthz"),
     path("readyz", core_apis.readyz, name="readyz"),
+    # Ahead of the admin's own login route, which it replaces.
+    path(f"{settings.ADMIN_URL}login/", throttled_admin_login, name="admin-login"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/", api_not_found, name=API_NOT_FOUND),
     path("", include("backend.web.urls")),
 ]
 
 handler404 = "backend.core.exceptions.not_found"
+handler500 = "backend.core.dependencies.server_error"

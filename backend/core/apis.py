@@ -38,8 +38,8 @@ def healthz(request):
 
 @transaction.non_atomic_requests
 def readyz(request):
-    """Database and broker reachable: 200, else 503 naming each failing part."""
-    problems = readiness_problems()
-    if problems:
-        return JsonResponse({"status": "unavailable", "failing": problems}, status=503)
+    """Database and broker answer: 200, else 503 naming (only naming) each failing part."""
+    failing = readiness_problems()
+    if failing:
+        return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
     return JsonResponse({"status": "ok"})

@@ -1,5 +1,7 @@
 """Errors answered as JSON naming the problem, for every API view (REST_FRAMEWORK's handler)."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
@@ -7,6 +9,10 @@ from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from backend.core.dependencies import RETRY_AFTER_SECONDS, failing_dependency
+
+logger = logging.getLogger(__name__)
 
 
 class PayloadTooLarge(APIException):
@@ -28,12 +34,26 @@ def api_exception_handler(exc, context):
         )
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = ParseError(str(exc))
+    elif part := failing_dependency(exc):
+        logger.warning("%s unavailable: %s", part, exc)
+        exc = ServiceUnavailable(f"The {part} is unavailable; try again in a few seconds.")
+        exc.wait = RETRY_AFTER_SECONDS  # DRF answers it as Retry-After
     # DRF also marks the request's transaction for rollback: nothing is half-written.
     return drf_exception_handler(exc, context)
 
 
 def not_found(request, exception):
-    """handler404: JSON under /api/ (unknown route, malformed id); Django's page elsewhere."""
+    """handler404: JSON under /api/ (a malformed id); Django's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+# The URL name of api_not_found's route, which the optional-trailing-slash retry looks past.
+API_NOT_FOUND = "api-not-found"
+
+
+def api_not_found(request, *args, **kwargs):
+    """The last route under /api/: an unknown API route answers JSON in every settings module
+    (handler404 is not consulted with DEBUG on, which shows its HTML page instead)."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,5 +1,7 @@
 from django.urls import Resolver404, resolve
 
+from backend.core.exceptions import API_NOT_FOUND
+
 
 class OptionalTrailingSlashMiddleware:
     """Route /api/v1/x and /api/v1/x/ to the same view, without a redirect.
@@ -23,8 +25,9 @@ class OptionalTrailingSlashMiddleware:
 
 
 def _resolves(path: str) -> bool:
+    """A real route: the catch-all that answers unknown API routes does not count."""
     try:
-        resolve(path)
+        match = resolve(path)
     except Resolver404:
         return False
-    return True
+    return match.url_name != API_NOT_FOUND

@@ -190,6 +190,8 @@ def _download(request, job_id, kind: str):
         return _not_completed(job)
     field, suffix, content_type = DOWNLOADS[kind]
     stored = getattr(_stored_result(job), field)
+    if not stored:  # an admin cleared the field
+        raise NotFound("The file is no longer stored.")
     try:
         handle = stored.open("rb")
     except FileNotFoundError:

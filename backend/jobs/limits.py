@@ -24,9 +24,14 @@ PAGE_SIZE_MAX = 100
 # A job is run at most this many times (first run included). A message whose worker keeps
 # getting killed (out of memory, say) is redelivered each time; this bound ends the loop.
 MAX_ATTEMPTS = 3
-# A job is "processing" for at most the hard time limit; past it plus this margin its worker is
-# gone (the time limit would have ended the task otherwise).
+# A run's working directory older than the hard time limit plus this margin belongs to a run
+# that was killed and never came back.
 STUCK_MARGIN = timedelta(seconds=60)
-# A job still pending this long after its message was sent has probably lost that message (a
-# Redis restart without persistence, a broker outage at submit time): it is sent again.
-PENDING_REDISPATCH_AFTER = timedelta(minutes=15)
+# A running job's worker says it is alive this often; after HEARTBEAT_TIMEOUT of silence the
+# worker is taken as dead and the job is sent again (to run within about 20 s of the death).
+HEARTBEAT_INTERVAL = timedelta(seconds=5)
+HEARTBEAT_TIMEOUT = timedelta(seconds=15)
+# A new job's message is sent right after its commit; a job still undispatched this much later
+# missed it (the broker was down) and the dispatch loop sends it. Longer than a send can take
+# (REDIS_TIMEOUT), so the loop never races the request's own send.
+DISPATCH_GRACE = timedelta(seconds=10)

@@ -46,6 +46,12 @@ class ProcessingRequest(models.Model):
     error_message = models.TextField(blank=True)
     # The id of the message that should run this job: any other message for it is stale.
     celery_task_id = models.CharField(max_length=36, blank=True)
+    # The outbox: when that message reached the broker. A pending job without it has a message
+    # still to send (the broker was down at submit time); the workers' dispatch loop sends it.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The run in progress: which worker process ("host:pid") and when it last said it is alive.
+    worker = models.CharField(max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Runs started so far; bounded by limits.MAX_ATTEMPTS.
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -61,11 +67,16 @@ class ProcessingRequest(models.Model):
             models.Index(
                 fields=["owner", "status", "-created_at", "-id"], name="jobs_owner_status_idx"
             ),
-            # The stuck-job sweep looks at the few unfinished jobs only.
+            # The workers' maintenance loop looks at the few unfinished jobs only.
             models.Index(
-                fields=["status", "started_at"],
+                fields=["status", "heartbeat_at"],
                 name="jobs_unfinished_idx",
                 condition=models.Q(status__in=["pending", "processing"]),
+            ),
+            models.Index(
+                fields=["queued_at"],
+                name="jobs_undispatched_idx",
+                condition=models.Q(status="pending", dispatched_at__isnull=True),
             ),
         ]
         constraints = [

@@ -1,18 +1,22 @@
 """Everything that changes jobs. The API and the Celery tasks only call these.
 
-A job's life: job_create (pending, message sent after commit) -> job_process (processing, four
-phases, completed or failed) -> job_delete (the files go after the commit, whatever deleted
-the job: backend/jobs/signals.py). jobs_recover re-sends the messages of jobs whose worker died
-or whose message was lost.
+A job's life: job_create (pending; its message is sent after the commit and the send recorded,
+an outbox) -> job_process (processing, four phases, a heartbeat while it runs; completed or
+failed) -> job_delete (the files go after the commit, whatever deleted the job:
+backend/jobs/signals.py). jobs_maintain, run by every worker every few seconds, sends what the
+broker could not take and requeues the jobs of workers that died.
 """
 
 import contextlib
 import logging
+import os
 import shutil
+import socket
 import tempfile
+import threading
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +24,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.jobs import limits
@@ -53,8 +59,9 @@ def job_create(
 ) -> ProcessingRequest:
     """Store a validated request and send its message once the row is committed.
 
-    The worker could otherwise receive the message before the row exists (the seed's race).
-    If storing fails, the input file written so far is removed again.
+    Sent after the commit, or a worker could receive the message before the row exists. If
+    storing fails, the input file written so far is removed again. If the broker cannot take
+    the message, the job is stored all the same (still undispatched) and sent later.
     """
     job = ProcessingRequest(
         owner=owner,
@@ -77,14 +84,42 @@ def job_create(
 
 
 def _dispatch_on_commit(job: ProcessingRequest) -> None:
+    # robust: the row is committed whatever happens next, and the client gets its 202.
+    transaction.on_commit(partial(_dispatch_unless_broker_down, job), robust=True)
+
+
+# After a failed send, requests leave the broker alone this long (the dispatch loop does not):
+# a frozen broker costs one REDIS_TIMEOUT per process, not one per submission.
+_SKIP_SENDS_AFTER_FAILURE_SECONDS = 5.0
+_skip_sends_until = 0.0
+
+
+def _dispatch_unless_broker_down(job: ProcessingRequest) -> None:
+    global _skip_sends_until
+    if time.monotonic() < _skip_sends_until:
+        return
+    if not job_dispatch(job=job):
+        _skip_sends_until = time.monotonic() + _SKIP_SENDS_AFTER_FAILURE_SECONDS
+
+
+def job_dispatch(*, job: ProcessingRequest) -> bool:
+    """Send the job's current message and record that the broker has it (the outbox's mark).
+
+    False when the broker could not take it: the job stays undispatched, and
+    jobs_dispatch_pending sends it later. A send whose mark is lost (the database went away
+    right after it) is sent again; the worker recognises the second copy and skips it.
+    """
     from backend.jobs.tasks import process_job
 
-    # robust: the row is committed whatever the broker does; a message that could not be sent is
-    # sent again by jobs_recover, so the client still gets its 202.
-    transaction.on_commit(
-        partial(process_job.apply_async, args=(str(job.id),), task_id=job.celery_task_id),
-        robust=True,
-    )
+    try:
+        process_job.apply_async(args=(str(job.pk),), task_id=job.celery_task_id)
+    except Exception as exc:  # kombu's and redis-py's errors alike: the broker did not take it
+        logger.warning("job %s: message not sent, to be sent again later: %s", job.pk, exc)
+        return False
+    ProcessingRequest.objects.filter(
+        pk=job.pk, celery_task_id=job.celery_task_id, dispatched_at__isnull=True
+    ).update(dispatched_at=timezone.now())
+    return True
 
 
 # Processing (the task's four phases)
@@ -101,6 +136,11 @@ def job_process(*, job_id: str, task_id: str | None = None) -> None:
     job = _job_start(job_id=job_id, task_id=task_id)
     if job is None:
         return
+    with _heartbeat(job):
+        _job_run(job)
+
+
+def _job_run(job: ProcessingRequest) -> None:
     workdir = None
     try:
         workdir = _prepare_workdir(job)
@@ -134,15 +174,77 @@ def _job_start(*, job_id: str, task_id: str | None) -> ProcessingRequest | None:
             return None
         if job.is_finished:
             return None  # a redelivered message for a job that already ended
+        now = timezone.now()
+        if job.status == Status.PROCESSING and _run_is_alive(job, now):
+            # A second copy of the message of a run still going on (sent twice, or handed out
+            # again by the broker): the run in progress finishes the job.
+            logger.info("job %s: message %s is already being run, skipped", job.id, task_id)
+            return None
         if job.attempts >= limits.MAX_ATTEMPTS:
             _finish_failed(job, _gave_up_message(job.attempts))
             return None
         job.status = Status.PROCESSING
         job.attempts += 1
-        job.started_at = timezone.now()
+        job.started_at = job.heartbeat_at = now
+        job.worker = _this_worker()
+        job.dispatched_at = job.dispatched_at or now  # it arrived before its send was marked
         job.error_message = ""
-        job.save(update_fields=["status", "attempts", "started_at", "error_message"])
+        job.save(
+            update_fields=[
+                "status", "attempts", "started_at", "heartbeat_at", "worker", "dispatched_at",
+                "error_message",
+            ]
+        )  # fmt: skip
     return job
+
+
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _run_is_alive(job: ProcessingRequest, now: datetime) -> bool:
+    """Is the job's run still going on somewhere? A run whose heartbeat stopped is not, nor one
+    whose process on this host is gone (a pool process killed, its message given back)."""
+    if job.heartbeat_at is None or job.heartbeat_at < now - limits.HEARTBEAT_TIMEOUT:
+        return False
+    host, _, pid = job.worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return False  # this very process, which runs one task at a time, is free again
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a process of another user: alive
+    return True
+
+
+@contextlib.contextmanager
+def _heartbeat(job: ProcessingRequest):
+    """While the block runs, a thread marks the job alive every HEARTBEAT_INTERVAL."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(limits.HEARTBEAT_INTERVAL.total_seconds()):
+                try:
+                    ProcessingRequest.objects.filter(
+                        pk=job.pk, status=Status.PROCESSING, celery_task_id=job.celery_task_id
+                    ).update(heartbeat_at=timezone.now())
+                except Exception as exc:  # the database is away: try again next time
+                    logger.warning("job %s: heartbeat not stored: %s", job.pk, exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def _prepare_workdir(job: ProcessingRequest) -> Path:
@@ -262,53 +364,90 @@ def _gave_up_message(attempts: int) -> str:
     )
 
 
-# Recovering from lost workers and lost messages
+# Sending what the broker missed, and recovering from dead workers
 # ------------------------------------------------------------------------------
+
+# At most this many messages per dispatch round: a long outage's backlog goes out in rounds.
+DISPATCH_BATCH = 500
+
+
+def jobs_maintain(*, now: datetime | None = None) -> dict[str, list[str]]:
+    """What every worker runs every JOBS_MAINTENANCE_INTERVAL (backend/jobs/maintenance.py)."""
+    report = jobs_recover(now=now)
+    report["dispatched"] = jobs_dispatch_pending(now=now)
+    if any(report.values()):
+        logger.warning("jobs_maintain: %s", report)
+    return report
+
+
+def jobs_dispatch_pending(*, now: datetime | None = None) -> list[str]:
+    """Send the messages the broker could not take (the outbox's relay), oldest first.
+
+    Only jobs marked undispatched: a job whose message reached the broker is never sent again,
+    however long the queue, so waiting jobs keep their place.
+    """
+    now = now or timezone.now()
+    sent = []
+    with transaction.atomic():
+        # skip_locked: another worker's round has it.
+        waiting = (
+            ProcessingRequest.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=Status.PENDING,
+                dispatched_at__isnull=True,
+                queued_at__lt=now - limits.DISPATCH_GRACE,
+            )
+            .only("pk", "celery_task_id")
+            .order_by("queued_at")[:DISPATCH_BATCH]
+        )
+        for job in waiting:
+            if not job_dispatch(job=job):
+                break  # the broker is still down: the next round goes on
+            sent.append(str(job.pk))
+    return sent
 
 
 def jobs_recover(*, now: datetime | None = None) -> dict[str, list[str]]:
-    """Requeue or fail jobs whose worker died, and re-send messages that were lost.
+    """Requeue or fail the jobs whose worker died: processing, and silent for HEARTBEAT_TIMEOUT.
 
-    - processing for longer than the hard time limit plus a margin: the worker is gone (the
-      limit would have ended the task). Requeued with a new message, or failed once it has
-      been tried limits.MAX_ATTEMPTS times.
-    - pending long after its message was sent: the message is sent again.
-    The old message, should Redis still redeliver it, is stale and does nothing.
-    Runs periodically from Celery beat; `now` lets a caller judge as of another time.
+    A requeued job gets a new message (and id), so the dead run's message, should the broker
+    hand it out again, is stale and does nothing. A job tried limits.MAX_ATTEMPTS times fails.
+    `now` lets a caller judge as of another time.
     """
     now = now or timezone.now()
-    stuck_since = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - limits.STUCK_MARGIN
-    report = {"requeued": [], "failed": [], "redispatched": []}
+    report = {"requeued": [], "failed": []}
     with transaction.atomic():
-        # skip_locked: a job a worker is saving right now is not stuck.
-        unfinished = ProcessingRequest.objects.select_for_update(skip_locked=True).defer(
-            "input_text"
+        # skip_locked: a job a worker is saving right now is alive.
+        silent = (
+            ProcessingRequest.objects.select_for_update(skip_locked=True)
+            .defer("input_text")
+            .alias(last_sign=Coalesce("heartbeat_at", "started_at"))
+            .filter(Q(last_sign__lt=now - limits.HEARTBEAT_TIMEOUT) | Q(last_sign__isnull=True))
+            .filter(status=Status.PROCESSING)
         )
-        stuck = unfinished.filter(status=Status.PROCESSING, started_at__lt=stuck_since)
-        for job in stuck:
+        for job in silent:
             if job.attempts >= limits.MAX_ATTEMPTS:
                 _finish_failed(job, _gave_up_message(job.attempts))
                 report["failed"].append(str(job.pk))
             else:
                 _requeue(job, now)
                 report["requeued"].append(str(job.pk))
-        lost = unfinished.filter(
-            status=Status.PENDING, queued_at__lt=now - limits.PENDING_REDISPATCH_AFTER
-        )
-        for job in lost:
-            _requeue(job, now)
-            report["redispatched"].append(str(job.pk))
-    if any(report.values()):
-        logger.warning("jobs_recover: %s", report)
     return report
 
 
 def _requeue(job: ProcessingRequest, now: datetime) -> None:
     job.status = Status.PENDING
-    job.started_at = None
+    job.started_at = job.heartbeat_at = None
+    job.worker = ""
     job.queued_at = now
+    job.dispatched_at = None
     job.celery_task_id = str(uuid.uuid4())
-    job.save(update_fields=["status", "started_at", "queued_at", "celery_task_id"])
+    job.save(
+        update_fields=[
+            "status", "started_at", "heartbeat_at", "worker", "queued_at", "dispatched_at",
+            "celery_task_id",
+        ]
+    )  # fmt: skip
     _dispatch_on_commit(job)
 
 

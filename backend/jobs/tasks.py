@@ -2,17 +2,11 @@
 
 from celery import shared_task
 
-from backend.jobs.services import job_process, jobs_recover
+from backend.jobs.services import job_process
 
 
 @shared_task(bind=True)
 def process_job(self, job_id: str) -> None:
     # acks_late and reject_on_worker_lost (settings) make a killed run come back; job_process
-    # is written to be run again.
+    # is written to be run again, and skips a second copy of a message whose run is alive.
     job_process(job_id=job_id, task_id=self.request.id)
-
-
-@shared_task
-def recover_stuck_jobs() -> dict[str, list[str]]:
-    """Periodic (CELERY_BEAT_SCHEDULE): requeue or fail jobs whose worker died."""
-    return jobs_recover()

@@ -205,7 +205,9 @@ def deployment(base_env, static_root, postgres, production_db_name, tmp_path_fac
         started.append(first)
         first.wait_for_output("waiting for PostgreSQL", timeout=60)
         with postgres.connect("postgres") as connection:
-            connection.execute(f'CREATE DATABASE "{production_db_name}"')
+            connection.execute(
+                f"CREATE DATABASE \"{production_db_name}\" ENCODING 'UTF8' TEMPLATE template0"
+            )
         port = int(env["PORT"])
         wait_until(responds(port, "/readyz"), timeout=180, what="first start: /readyz",
                    process=first)  # fmt: skip

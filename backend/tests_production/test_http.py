@@ -148,6 +148,18 @@ def test_auth_endpoints_are_throttled_per_client(deployment, endpoint):
     assert other_client.status != 429
 
 
+def test_the_admin_login_is_throttled_per_client_like_the_api(deployment):
+    path = "/admin/login/"  # DJANGO_ADMIN_URL is left at its default there
+    statuses = [
+        request(deployment.port, "POST", path, json_body={}, client_ip="203.0.113.70").status
+        for _ in range(AUTH_THROTTLE_RATE + 1)
+    ]
+    assert 429 not in statuses[:-1], statuses
+    assert statuses[-1] == 429
+    other_client = request(deployment.port, "POST", path, json_body={}, client_ip="192.0.2.98")
+    assert other_client.status != 429
+
+
 def test_password_change_is_throttled(deployment):
     token = login(deployment.port, SECOND_PASSWORD, "203.0.113.50").json()["key"]
     statuses = [

@@ -71,16 +71,26 @@ def test_unverified_account_cannot_log_in(api_client):
     assert "not verified" in str(response.data["non_field_errors"])
 
 
-def test_second_registration_for_an_unverified_email_is_refused(api_client):
+def test_registration_of_a_taken_email_answers_as_for_a_new_one_and_mails_the_owner(
+    api_client, smtp_sink
+):
+    # allauth's enumeration prevention: the answer must not tell whether an account exists.
+    new = api_client.post(
+        f"{API}/registration/",
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        format="json",
+    )
     User.objects.create_user(email="taken@example.com", password=PASSWORD)
-    response = api_client.post(
+    taken = api_client.post(
         f"{API}/registration/",
         {"email": "Taken@example.com", "password1": PASSWORD, "password2": PASSWORD},
         format="json",
     )
-    assert response.status_code == 400
-    assert "email" in response.data
-    assert User.objects.count() == 1
+    assert (taken.status_code, taken.json()) == (new.status_code, new.json())
+    assert new.status_code == 201
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+    mail = smtp_sink.wait_for("Taken@example.com")
+    assert "already" in mail["Subject"].lower() or "already" in mail.get_content().lower()
 
 
 def test_mismatched_and_weak_passwords_are_refused(api_client):

@@ -50,14 +50,24 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # https://docs.djangoproject.com/en/stable/ref/settings/#conn-health-checks
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# libpq's connect_timeout: a server that does not answer fails the request (a JSON 503) in
+# seconds instead of holding it. https://www.postgresql.org/docs/current/libpq-connect.html
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+    "DATABASE_CONNECT_TIMEOUT", default=3
+)
 
 # CACHES
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Seconds any Redis client (cache, broker, probe) waits to connect or for an answer: a frozen
+# Redis must cost a request a short wait, never a hang.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=2.0)
+# The cache holds only rate-limit counters and fails open (backend/core/cache.py).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "backend.core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
     }
 }
 
@@ -121,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backend.core.dependencies.DependencyUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "backend.core.middleware.OptionalTrailingSlashMiddleware",
@@ -238,20 +249,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # outright never rejects it); keep it above the hard time limit. kombu looks for such messages
 # every unacked_restore_interval x unacked_restore_throttle seconds: 10 x 10 by default, which
 # adds up to 100 s to a dead worker's delay; every 10 s costs one small Redis query.
+# socket_*: a publish or probe against a frozen Redis gives up after REDIS_TIMEOUT (kombu's
+# default is to wait forever). https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60),
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+# A job's message is sent once, right after its commit; if that fails the job stays marked
+# undispatched and the workers' dispatch loop sends it later (backend/jobs/services.py), so a
+# request never waits out retries against a broker that is down.
+CELERY_TASK_PUBLISH_RETRY = False
+# Workers and beat outlive a broker outage: they reconnect with backoff, without a limit.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The DatabaseScheduler copies these entries into django_celery_beat's tables when beat starts.
-CELERY_BEAT_SCHEDULE = {
-    # Requeues or fails jobs whose worker died (backend/jobs/services.py: jobs_recover).
-    "jobs-recover-stuck": {"task": "backend.jobs.tasks.recover_stuck_jobs", "schedule": 60.0},
-}
+# Every worker sends undispatched jobs and requeues those whose worker died, this often (in a
+# thread of its own, not through the queue, so a backlog cannot delay it; 0 turns it off).
+JOBS_MAINTENANCE_INTERVAL = env.float("JOBS_MAINTENANCE_INTERVAL", default=5.0)
 # A test or bench worker listens on its own queue, so it never takes another run's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 

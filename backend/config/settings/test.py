@@ -17,3 +17,7 @@ REST_FRAMEWORK = {
 # allauth's rate limits live in the cache (the real Redis), so they would outlast a test run and
 # throttle the next one: "one confirmation mail per address every 3 minutes".
 ACCOUNT_RATE_LIMITS = False
+# The test database is UTF-8 whatever the cluster's default: initdb in the C locale (the Nix
+# build sandbox) makes template1 SQL_ASCII, and text read outside Django then comes back as bytes.
+# https://docs.djangoproject.com/en/stable/ref/settings/#charset
+DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}  # noqa: F405

@@ -56,6 +56,54 @@ def test_readyz_names_the_database_while_postgres_is_down_and_recovers(throwaway
         server.stop()
 
 
+def test_api_routes_answer_a_json_503_while_postgres_is_down(throwaway_postgres):
+    server = WsgiServer(
+        {
+            "DJANGO_SETTINGS_MODULE": "backend.config.settings.test",
+            "DATABASE_URL": throwaway_postgres.url,
+        }
+    )
+    try:
+        throwaway_postgres.stop()
+        for path in ("/api/v1/version-info/", "/api/v1/jobs/"):
+            status, headers, body = server.request(
+                "GET", path, headers={"Authorization": "Token x"}
+            )
+            assert status == 503, (path, body)
+            assert headers["Content-Type"] == "application/json", path
+            assert json.loads(body)["unavailable"] == "database"
+            assert headers["Retry-After"].isdigit()
+        # A page outside the API that needs the database: a plain 503, not a 500 page.
+        status, headers, _ = server.request("GET", "/admin/", headers={"Cookie": "sessionid=x"})
+        assert (status, headers.get("Retry-After", "").isdigit()) == (503, True)
+
+        throwaway_postgres.start()
+        assert server.get("/api/v1/version-info/")[0] == 200
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("settings_module", ["local", "test", "production"])
+def test_unknown_api_routes_answer_json_404_in_every_settings_module(settings_module, tmp_path):
+    server = WsgiServer(
+        {
+            "DJANGO_SETTINGS_MODULE": f"backend.config.settings.{settings_module}",
+            "DJANGO_DEBUG": "true" if settings_module == "local" else "false",
+            "DJANGO_SECRET_KEY": "not-secret-" * 5,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "MEDIA_ROOT": str(tmp_path),
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+        }
+    )
+    try:
+        for path in ("/api/v1/no-such-route/", "/api/elsewhere"):
+            status, headers, body = server.request("GET", path)
+            assert (status, headers["Content-Type"]) == (404, "application/json"), body[:200]
+            assert json.loads(body) == {"detail": "Not found."}
+    finally:
+        server.stop()
+
+
 def test_readyz_names_the_broker_when_redis_is_unreachable(throwaway_postgres, tmp_path):
     server = WsgiServer(
         {

@@ -1,8 +1,10 @@
 """Real servers for tests that must stop and start them: a PostgreSQL cluster and a WSGI server."""
 
+import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -33,7 +35,20 @@ class ThrowawayPostgres:
             owner = pwd.getpwnam(UNPRIVILEGED_USER)
             os.chown(self.dir, owner.pw_uid, owner.pw_gid)
         subprocess.run(
-            _as_postgres_user(["initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust"]),
+            _as_postgres_user(
+                # UTF-8 whatever the locale: in the C locale initdb would pick SQL_ASCII, and
+                # psycopg then hands back bytes for text read outside Django.
+                [
+                    "initdb",
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-locale",
+                ]  # fmt: skip
+            ),
             check=True,
             capture_output=True,
         )
@@ -107,13 +122,22 @@ class WsgiServer:
         self.wait_until_up()
 
     def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        status, _headers, body = self.request("GET", path, timeout=timeout)
+        return status, body
+
+    def request(
+        self, method: str, path: str, *, json_body=None, headers=None, timeout: float = 10
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = None if json_body is None else json.dumps(json_body).encode()
+        headers = {**(headers or {}), **({"Content-Type": "application/json"} if data else {})}
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method, headers=headers
+        )
         try:
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{self.port}{path}", timeout=timeout
-            ) as r:
-                return r.status, r.read()
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
+            return error.code, dict(error.headers), error.read()
 
     def wait_until_up(self, deadline: float = 30) -> None:
         end = time.monotonic() + deadline
@@ -133,3 +157,54 @@ class WsgiServer:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class ThrowawayRedis:
+    """A Redis server on a unix socket in a temp dir, to freeze (SIGSTOP) and thaw at will:
+    a frozen server still accepts connections, and then never answers."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="redis-"))
+        self.socket = self.dir / "redis.sock"
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while not self.socket.exists():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}?db=0"
+
+    @property
+    def broker_url(self) -> str:
+        return f"redis+socket://{self.socket}?virtual_host=0"
+
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def remove(self) -> None:
+        self.thaw()
+        self.process.kill()
+        self.process.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)

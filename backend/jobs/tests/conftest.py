@@ -71,6 +71,10 @@ def worker_process(django_db_setup, django_db_blocker, media_root, celery_queue,
             "DATABASE_URL": test_database,
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "MEDIA_ROOT": str(media_root),
+            # What the worker sends itself (a requeue) goes to the queue it consumes.
+            "CELERY_TASK_DEFAULT_QUEUE": celery_queue,
+            # Off unless a test turns it on: a round must not race a test's own calls.
+            "JOBS_MAINTENANCE_INTERVAL": "0",
         },
         log_dir=tmp_path_factory.mktemp("worker-logs"),
         cwd=REPO_DIR,

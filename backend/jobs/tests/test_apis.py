@@ -61,9 +61,12 @@ def test_text_job_is_accepted_and_dispatched_after_commit(
     assert response.json() == {"id": str(job.id), "status": "pending"}
     assert (job.owner, job.title, job.input_text) == (user, "Fox", "The quick brown fox.")
     assert job.options == {"language": "en", "top_n": 10}
-    # The message goes out only once the row is committed, under the id stored with it.
+    # The message goes out only once the row is committed, and its send is recorded then.
     assert len(callbacks) == 1
-    assert callbacks[0].keywords == {"args": (str(job.id),), "task_id": job.celery_task_id}
+    assert job.dispatched_at is None
+    callbacks[0]()
+    job.refresh_from_db()
+    assert job.dispatched_at is not None
     assert uuid.UUID(job.celery_task_id)
 
 
@@ -644,6 +647,23 @@ def test_download_of_a_file_gone_from_storage_is_not_found(auth_client, complete
     (media_root / completed_job.result.terms_csv.name).unlink()
     response = auth_client.get(f"/api/v1/jobs/download/{completed_job.id}/csv/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("terms_csv", "/api/v1/jobs/download/{id}/csv/"),
+        ("report_md", "/api/v1/jobs/download/{id}/report/"),
+        ("archive_zip", "/api/v1/jobs/download-archive/{id}/"),
+    ],
+)
+def test_download_of_a_file_field_an_admin_cleared_is_a_json_404(
+    auth_client, completed_job, field, url
+):
+    ProcessingResult.objects.filter(request=completed_job).update(**{field: ""})
+    response = auth_client.get(url.format(id=completed_job.id))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "The file is no longer stored."}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 import io
 import os
+import socket
+import subprocess
 import time
 from datetime import timedelta
 
@@ -12,7 +14,14 @@ from django.utils import timezone
 
 from backend.jobs import limits
 from backend.jobs.models import ProcessingRequest, ProcessingResult
-from backend.jobs.services import job_create, job_delete, job_process, jobs_recover
+from backend.jobs.services import (
+    job_create,
+    job_delete,
+    job_process,
+    jobs_dispatch_pending,
+    jobs_maintain,
+    jobs_recover,
+)
 from backend.jobs.tests.factories import SAMPLE_CSV, ProcessingRequestFactory, file_job_create
 from backend.jobs.tests.helpers import stored_files
 
@@ -273,7 +282,7 @@ def test_job_delete_of_an_already_deleted_job_reports_it(user):
     assert job_delete(job=job) is False
 
 
-# Recovering stuck jobs
+# Recovering from dead workers, and sending what the broker missed
 # ------------------------------------------------------------------------------
 
 
@@ -281,38 +290,38 @@ def _hours_later(hours: float = 1):
     return timezone.now() + timedelta(hours=hours)
 
 
-def test_a_job_processing_past_the_time_limit_is_requeued(
-    user, settings, django_capture_on_commit_callbacks
+def _running(user, *, attempts: int = 1, heartbeat_at=None) -> ProcessingRequest:
+    now = timezone.now()
+    return ProcessingRequestFactory(
+        owner=user, status=Status.PROCESSING, attempts=attempts, started_at=now,
+        heartbeat_at=heartbeat_at or now, worker="another-host:1234", dispatched_at=now,
+    )  # fmt: skip
+
+
+def test_a_job_whose_heartbeat_stopped_is_requeued_with_a_new_message(
+    user, django_capture_on_commit_callbacks
 ):
-    started = timezone.now()
-    job = ProcessingRequestFactory(
-        owner=user, status=Status.PROCESSING, attempts=1, started_at=started
-    )
+    job = _running(user)
     old_task = job.celery_task_id
-    limit = settings.CELERY_TASK_TIME_LIMIT + limits.STUCK_MARGIN.total_seconds()
+    silent_for = limits.HEARTBEAT_TIMEOUT
 
-    # Within the limit the worker may still be at it.
-    assert jobs_recover(now=started + timedelta(seconds=limit - 1))["requeued"] == []
+    # Within the timeout the worker may just be between two heartbeats.
+    assert jobs_recover(now=job.heartbeat_at + silent_for - timedelta(seconds=1))["requeued"] == []
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        report = jobs_recover(now=started + timedelta(seconds=limit + 1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        report = jobs_recover(now=job.heartbeat_at + silent_for + timedelta(seconds=1))
 
     job.refresh_from_db()
-    assert report == {"requeued": [str(job.pk)], "failed": [], "redispatched": []}
-    assert (job.status, job.started_at, job.attempts) == (Status.PENDING, None, 1)
+    assert report == {"requeued": [str(job.pk)], "failed": []}
+    assert (job.status, job.started_at, job.attempts, job.worker) == (Status.PENDING, None, 1, "")
     assert job.celery_task_id != old_task
-    assert [c.keywords for c in callbacks] == [
-        {"args": (str(job.pk),), "task_id": job.celery_task_id}
-    ]
+    # The new message was sent after the commit, and the send recorded.
+    assert len(callbacks) == 1
+    assert job.dispatched_at is not None
 
 
-def test_a_stuck_job_out_of_attempts_is_failed_with_a_message(user):
-    job = ProcessingRequestFactory(
-        owner=user,
-        status=Status.PROCESSING,
-        attempts=limits.MAX_ATTEMPTS,
-        started_at=timezone.now(),
-    )
+def test_a_silent_job_out_of_attempts_is_failed_with_a_message(user):
+    job = _running(user, attempts=limits.MAX_ATTEMPTS)
     report = jobs_recover(now=_hours_later())
     job.refresh_from_db()
     assert report["failed"] == [str(job.pk)]
@@ -320,32 +329,58 @@ def test_a_stuck_job_out_of_attempts_is_failed_with_a_message(user):
     assert "stopped each time" in job.error_message
 
 
-def test_a_job_pending_long_after_its_message_was_sent_is_sent_again(
-    user, django_capture_on_commit_callbacks
-):
-    job = ProcessingRequestFactory(owner=user)
-    recent = jobs_recover(now=timezone.now() + limits.PENDING_REDISPATCH_AFTER / 2)
-    assert recent["redispatched"] == []
+def test_a_job_the_broker_did_not_take_is_sent_by_the_dispatch_round(user):
+    job = ProcessingRequestFactory(owner=user)  # pending, dispatched_at unset
+    # The request's own send may still be under way: the round leaves it alone for a while.
+    assert jobs_dispatch_pending(now=job.queued_at + limits.DISPATCH_GRACE / 2) == []
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        report = jobs_recover(now=timezone.now() + limits.PENDING_REDISPATCH_AFTER * 2)
+    assert jobs_dispatch_pending(now=job.queued_at + limits.DISPATCH_GRACE * 2) == [str(job.pk)]
 
     job.refresh_from_db()
-    assert report["redispatched"] == [str(job.pk)]
     assert job.status == Status.PENDING
-    assert callbacks[0].keywords["task_id"] == job.celery_task_id
+    assert job.dispatched_at is not None
+    # Sent once: the next round finds nothing to send.
+    assert jobs_dispatch_pending(now=_hours_later()) == []
+
+
+def test_a_dispatched_job_is_never_sent_again_however_long_it_waits(user):
+    # A long queue is not a lost message: the job keeps its place.
+    job = ProcessingRequestFactory(owner=user, dispatched_at=timezone.now())
+    assert jobs_maintain(now=_hours_later(24)) == {"requeued": [], "failed": [], "dispatched": []}
+    job.refresh_from_db()
+    assert job.status == Status.PENDING
 
 
 def test_finished_jobs_are_left_alone_by_recovery(user):
     for status in (Status.COMPLETED, Status.FAILED):
         ProcessingRequestFactory(owner=user, status=status, started_at=timezone.now())
-    assert jobs_recover(now=_hours_later(24)) == {"requeued": [], "failed": [], "redispatched": []}
+    assert jobs_recover(now=_hours_later(24)) == {"requeued": [], "failed": []}
+
+
+def test_a_second_copy_of_a_message_whose_run_is_alive_is_skipped(user):
+    job = _running(user)
+    assert _process(job).status == Status.PROCESSING  # the other host's run goes on
+    assert job.attempts == 1
+
+
+def test_a_message_whose_run_died_on_this_host_runs_again_at_once(user):
+    # A pool process killed mid-job: its message comes back within the heartbeat timeout.
+    job = _running(user)
+    ProcessingRequest.objects.filter(pk=job.pk).update(
+        worker=f"{socket.gethostname()}:{_dead_pid()}"
+    )
+    job = _process(job)
+    assert (job.status, job.attempts) == (Status.COMPLETED, 2)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_a_requeued_jobs_old_message_is_stale(user, django_capture_on_commit_callbacks):
-    job = ProcessingRequestFactory(
-        owner=user, status=Status.PROCESSING, attempts=1, started_at=timezone.now()
-    )
+    job = _running(user)
     old_task = job.celery_task_id
     jobs_recover(now=_hours_later())
     # Redis redelivers the dead worker's message after its visibility timeout: ignored.

@@ -13,14 +13,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
-from django_celery_beat.schedulers import DatabaseScheduler
 
 from backend.config.celery import app
 from backend.jobs import limits
 from backend.jobs.models import ProcessingRequest, ProcessingResult
 from backend.jobs.services import jobs_recover
-from backend.jobs.tasks import process_job, recover_stuck_jobs
+from backend.jobs.tasks import process_job
 from backend.jobs.tests.factories import SAMPLE_CSV, ProcessingRequestFactory, file_job_create
 from backend.jobs.tests.helpers import big_text, multipart, stored_files, wait_for_status
 
@@ -240,32 +238,29 @@ def test_a_whole_worker_killed_mid_job_is_requeued_by_recovery(user, worker_proc
     assert job.attempts == 2
 
 
-def test_the_recovery_task_runs_in_the_worker(user, celery_worker):
-    # Only a job to fail: a requeue sent from the worker would go to the default queue, which
-    # this session's worker does not consume (requeueing is shown above, sent from here).
-    given_up = ProcessingRequestFactory(
-        owner=user,
-        status=Status.PROCESSING,
-        attempts=limits.MAX_ATTEMPTS,
-        started_at=timezone.now() - timedelta(days=1),
-    )
+def test_jobs_of_a_killed_worker_run_again_within_30_s_and_complete_once(
+    user, auth_client, worker_process, media_root
+):
+    worker_process.ensure_running()
+    big = [_big_job(user) for _ in range(2)]
+    small = [
+        _submit_text(auth_client, f"words {n} and more words", f"Small {n}") for n in range(18)
+    ]
+    for job in big:
+        wait_for_status(job.pk, {Status.PROCESSING})
+    worker_process.kill()
 
-    recover_stuck_jobs.delay()
+    # No call from the test: the new worker's maintenance thread finds the silent jobs. A short
+    # visibility timeout makes Redis hand the dead worker's messages out again as well: whichever
+    # comes first runs the job, the other finds it taken (stale, or running) and does nothing.
+    worker_process.start(JOBS_MAINTENANCE_INTERVAL="1", CELERY_VISIBILITY_TIMEOUT="3")
+    available = timezone.now()
+    jobs = [wait_for_status(pk, FINISHED, timeout=90) for pk in [j.pk for j in big] + small]
 
-    job = wait_for_status(given_up.pk, FINISHED)
-    assert job.status == Status.FAILED
-    assert "it was given up" in job.error_message
-
-
-# Beat
-# ------------------------------------------------------------------------------
-
-
-def test_beat_installs_the_recovery_schedule():
-    # django-celery-beat's DatabaseScheduler copies CELERY_BEAT_SCHEDULE into its tables when
-    # beat starts; this is that step. (It closes old database connections on the way, which
-    # only a committing test survives.)
-    DatabaseScheduler(app=app, lazy=True).setup_schedule()
-    task = PeriodicTask.objects.get(task=recover_stuck_jobs.name)
-    assert task.enabled
-    assert task.interval is not None
+    assert [job.status for job in jobs] == [Status.COMPLETED] * 20
+    for job in jobs[:2]:
+        assert job.attempts == 2
+        # Silent for HEARTBEAT_TIMEOUT, then requeued: running again within 30 s.
+        assert job.started_at - available < timedelta(seconds=30)
+    assert ProcessingResult.objects.filter(request__owner=user).count() == 20
+    assert len(stored_files(media_root)) == 2 + 20 * 3  # the big jobs' inputs, 3 outputs each

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from celery import Celery
+
 from backend.config.celery import app
 
 START_TIMEOUT = 60
@@ -38,8 +40,15 @@ def database_url(settings_dict: dict) -> str:
 class CeleryWorker:
     _numbers = itertools.count(1)
 
-    def __init__(self, *, queue: str, env: dict[str, str], log_dir: Path, cwd: Path):
+    def __init__(
+        self, *, queue: str, env: dict[str, str], log_dir: Path, cwd: Path, broker_url: str = ""
+    ):
         self.queue = queue
+        # Asked through its own broker: an app of its own when that is not this process's
+        # (control's replies come back over the app's broker whatever connection sent them).
+        self.control = (
+            Celery(broker=broker_url, set_as_current=False).control if broker_url else app.control
+        )
         self.base_env = env
         self.log_dir = log_dir
         self.cwd = cwd
@@ -137,7 +146,7 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited at start:\n{self.log_tail()}")
-            if app.control.ping(destination=[self.name], timeout=0.5):
+            if self.control.ping(destination=[self.name], timeout=2):
                 return
         self.kill()
         raise RuntimeError(f"worker not ready within {START_TIMEOUT}s:\n{self.log_tail()}")
