@@ -90,42 +90,97 @@ def bench_user(email: str):
 @contextmanager
 def running_stack(env: dict[str, str], *, worker_concurrency: int, web_workers: int = 2):
     """gunicorn and a celery worker, started as subprocesses and stopped afterwards."""
-    port = _free_port()
-    log_dir = Path(_temporary_directory("jobs-bench-logs-"))
-    worker_name = f"bench-{uuid.uuid4().hex[:8]}@localhost"
-    child_env = {**os.environ, **env}
-    commands = {
-        "web": [
-            sys.executable, "-m", "gunicorn", "backend.config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(web_workers),
-            "--worker-class", "gthread", "--threads", "8",
-        ],
-        "worker": [
-            sys.executable, "-m", "celery", "-A", "backend.config", "worker",
-            "-l", "warning", "-P", "prefork", "-c", str(worker_concurrency),
-            "--without-mingle", "--without-gossip", "-n", worker_name,
-        ],
-    }  # fmt: skip
-    processes = {}
+    with stack_processes(env, worker_concurrency=worker_concurrency, web_workers=web_workers) as s:
+        yield s.base_url
+
+
+@contextmanager
+def stack_processes(
+    env: dict[str, str], *, worker_concurrency: int, web_workers: int = 2, workers: int = 1
+):
+    """gunicorn and `workers` celery workers; yields the Stack, to kill and restart them."""
+    stack = Stack(env, worker_concurrency=worker_concurrency, web_workers=web_workers)
     try:
-        for name, command in commands.items():
-            log = (log_dir / f"{name}.log").open("wb")
-            processes[name] = subprocess.Popen(
-                command, cwd=REPO_DIR, env=child_env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        _wait_for_http(port, processes["web"], log_dir / "web.log")
-        _wait_for_worker(worker_name, processes["worker"], log_dir / "worker.log")
-        yield f"http://127.0.0.1:{port}"
+        stack.start_web()
+        for index in range(workers):
+            stack.start_worker(index)
+        yield stack
     finally:
-        for process in processes.values():
+        stack.stop()
+
+
+class Stack:
+    def __init__(self, env: dict[str, str], *, worker_concurrency: int, web_workers: int):
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = Path(_temporary_directory("jobs-bench-logs-"))
+        self.env = {**os.environ, **env}
+        self.worker_concurrency = worker_concurrency
+        self.web_workers = web_workers
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._starts = 0
+
+    def start_web(self) -> None:
+        command = [
+            sys.executable, "-m", "gunicorn", "backend.config.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.web_workers),
+            "--worker-class", "gthread", "--threads", "8",
+        ]  # fmt: skip
+        log = self._spawn("web", command)
+        _wait_for_http(self.port, self.processes["web"], log)
+
+    def start_worker(self, index: int = 0) -> None:
+        self._starts += 1
+        name = f"bench-{index}-{self._starts}-{uuid.uuid4().hex[:6]}@localhost"
+        command = [
+            sys.executable, "-m", "celery", "-A", "backend.config", "worker",
+            "-l", "warning", "-P", "prefork", "-c", str(self.worker_concurrency),
+            "--without-mingle", "--without-gossip", "-n", name,
+        ]  # fmt: skip
+        log = self._spawn(f"worker-{index}", command)
+        _wait_for_worker(name, self.processes[f"worker-{index}"], log)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process with its children (a worker's pool), as a crashed host would."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def rss_mib(self, name: str) -> float:
+        """Resident memory of a process and its children (gunicorn's or celery's pool)."""
+        group = os.getpgid(self.processes[name].pid)
+        total_kib = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                pid = int(status.parent.name)
+                if os.getpgid(pid) != group:
+                    continue
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total_kib += int(line.split()[1])
+            except (OSError, ValueError):
+                continue  # a process that ended meanwhile
+        return total_kib / 1024
+
+    def stop(self) -> None:
+        for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in processes.values():
+        for process in self.processes.values():
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def _spawn(self, name: str, command: list[str]) -> Path:
+        log_path = self.log_dir / f"{name}-{self._starts}.log"
+        with log_path.open("wb") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=REPO_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        return log_path
 
 
 def _free_port() -> int:
@@ -158,7 +213,7 @@ def _wait_for_worker(name: str, process, log: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
-        if app.control.ping(destination=[name], timeout=0.5):
+        if app.control.ping(destination=[name], timeout=2):
             return
     raise RuntimeError("worker did not answer a ping within 60s")
 

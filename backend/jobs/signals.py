@@ -11,7 +11,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 
 from backend.jobs.models import ProcessingRequest, ProcessingResult, job_directory
-from backend.jobs.services import job_files_remove, job_message_revoke, stored_files_delete
+from backend.jobs.services import (
+    OUTPUT_NAMES,
+    job_files_remove,
+    job_message_revoke,
+    stored_files_delete,
+)
 
 
 def connect() -> None:
@@ -22,8 +27,13 @@ def connect() -> None:
 
 
 def _job_deleted(sender, instance: ProcessingRequest, using: str, **kwargs) -> None:
-    names = [instance.input_file.name] if instance.input_file else []
-    remove = partial(job_files_remove, names, job_directory(instance))
+    directory = job_directory(instance)
+    # The outputs by their fixed names too: a result the database removed along with its job
+    # (its foreign key cascades) sends no signal of its own.
+    names = [f"{directory}/{name}" for name in OUTPUT_NAMES]
+    if instance.input_file:
+        names.append(instance.input_file.name)
+    remove = partial(job_files_remove, names, directory)
     # robust: the delete is committed already; a file left behind must not turn it into a 500.
     transaction.on_commit(remove, using=using, robust=True)
     if not instance.is_finished and instance.celery_task_id:

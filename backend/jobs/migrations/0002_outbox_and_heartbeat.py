@@ -4,6 +4,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+_RESULT_FK = """
+DO $$
+DECLARE old_name text;
+BEGIN
+    SELECT conname INTO old_name FROM pg_constraint
+    WHERE conrelid = 'jobs_processingresult'::regclass AND contype = 'f';
+    EXECUTE format('ALTER TABLE jobs_processingresult DROP CONSTRAINT %I', old_name);
+    ALTER TABLE jobs_processingresult ADD CONSTRAINT jobs_result_job_fk
+        FOREIGN KEY (request_id) REFERENCES jobs_processingrequest (id) {on_delete}
+        DEFERRABLE INITIALLY DEFERRED;
+END $$;
+"""
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -44,4 +58,8 @@ class Migration(migrations.Migration):
             "UPDATE jobs_processingrequest SET dispatched_at = queued_at",
             reverse_sql=migrations.RunSQL.noop,
         ),
+        # A result goes with its job in the database itself, not only in Django's collector: a
+        # user's deletion collects the jobs' results before it waits on a job a worker is
+        # saving, so the result that worker then commits would otherwise break the delete.
+        migrations.RunSQL(_RESULT_FK.format(on_delete="ON DELETE CASCADE"), _RESULT_FK.format(on_delete="")),
     ]

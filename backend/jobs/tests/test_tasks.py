@@ -4,14 +4,18 @@ These tests commit (transaction=True): the worker is another process and sees on
 rows. Each ends with its jobs completed or failed: none is lost or left processing.
 """
 
+import contextlib
 import io
 import os
 import signal
+import threading
 import time
 import zipfile
 from datetime import timedelta
 
+import psycopg
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from backend.config.celery import app
@@ -21,6 +25,7 @@ from backend.jobs.services import jobs_recover
 from backend.jobs.tasks import process_job
 from backend.jobs.tests.factories import SAMPLE_CSV, ProcessingRequestFactory, file_job_create
 from backend.jobs.tests.helpers import big_text, multipart, stored_files, wait_for_status
+from backend.jobs.tests.worker import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = ProcessingRequest.Status
@@ -154,6 +159,61 @@ def test_deleting_a_running_job_leaves_nothing_behind(user, auth_client, celery_
     assert not ProcessingRequest.objects.exists()
     assert not ProcessingResult.objects.exists()
     assert stored_files(media_root) == set()
+
+
+def _waiting_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0]
+
+
+@contextlib.contextmanager
+def _worker_held_in_its_save_phase(job):
+    """The worker reaches phase 3 (row lock taken, output files written) and waits there, on
+    the result row another transaction is inserting, until the block ends."""
+    blocker = psycopg.connect(database_url(connection.settings_dict))
+    try:
+        blocker.execute(
+            "INSERT INTO jobs_processingresult (request_id, data, terms_csv, report_md,"
+            " archive_zip, created_at) VALUES (%s, '{}', '', '', '', now())",
+            [job.pk],
+        )
+        process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
+        _wait_until(lambda: _waiting_locks() >= 1, message="the worker to wait in phase 3")
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+@pytest.mark.parametrize("deleted", ["job", "user"])
+def test_a_delete_while_the_worker_saves_leaves_no_file_and_no_500(
+    user, auth_client, celery_worker, media_root, deleted
+):
+    job = ProcessingRequestFactory(owner=user)
+    answers = []
+
+    def delete() -> None:
+        try:
+            if deleted == "job":
+                answers.append(auth_client.delete(f"/api/v1/jobs/delete/{job.pk}/").status_code)
+            else:
+                type(user).objects.get(pk=user.pk).delete()
+                answers.append("deleted")
+        finally:
+            connection.close()
+
+    with _worker_held_in_its_save_phase(job):
+        deleting = threading.Thread(target=delete)
+        deleting.start()
+        # The delete waits too: on the job's row, which the saving worker holds.
+        _wait_until(lambda: _waiting_locks() >= 2, message="the delete to wait for the worker")
+    deleting.join(timeout=30)
+
+    assert answers == [204 if deleted == "job" else "deleted"]
+    _wait_until(lambda: stored_files(media_root) == set(), message="the job's files to go")
+    assert not ProcessingRequest.objects.filter(pk=job.pk).exists()
+    assert not ProcessingResult.objects.exists()
 
 
 def test_a_job_over_the_soft_time_limit_fails_with_a_message(user, celery_worker):
