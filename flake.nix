@@ -107,11 +107,14 @@
         }
       );
 
-      # `services.<project name>` for NixOS hosts, and a whole host that uses it.
-      nixosModules.default = import ./nix/nixos/module.nix {
-        name = appName;
-        inherit (self) packages;
-      };
+      # `services.<project name>` for NixOS hosts, and a whole host that uses it. The location
+      # names the file in the module system's errors.
+      nixosModules.default = lib.setDefaultModuleLocation ./nix/nixos/module.nix (
+        import ./nix/nixos/module.nix {
+          name = appName;
+          inherit (self) packages;
+        }
+      );
       nixosConfigurations.example = lib.nixosSystem {
         modules = [
           self.nixosModules.default

@@ -107,7 +107,7 @@ def test_serve_only_serves_on_the_bind_address(deployment, tmp_path):
     env = dict(deployment.env, PORT=str(port), BIND_ADDRESS="127.0.0.1")
     served = start(["serve"], env, tmp_path / "serve.log")
     try:
-        wait_until(responds(port, "/healthz"), timeout=60, what="serve on /healthz", process=served)
+        wait_until(responds(port, "/healthz"), timeout=120, what="serve: /healthz", process=served)
         assert f"Listening at: http://127.0.0.1:{port}" in served.output()
         assert "Applying" not in served.output()
         assert "app-start: fixtures" not in served.output()

@@ -34,9 +34,8 @@ let
   redisServer = config.services.redis.servers.${name};
   # PostgreSQL's unit and its setup unit (ensureDatabases, ensureUsers) together
   # (nixos/modules/services/databases/postgresql.nix, systemd.targets.postgresql).
-  databaseUnits =
-    lib.optional cfg.database.createLocally "postgresql.target"
-    ++ lib.optional cfg.redis.createLocally "redis-${name}.service";
+  postgresqlUnits = lib.optional cfg.database.createLocally "postgresql.target";
+  databaseUnits = postgresqlUnits ++ lib.optional cfg.redis.createLocally "redis-${name}.service";
 
   # What the production settings read (backend/config/settings/production.py), each a default
   # that `settings` can override; secrets come from `environmentFile` instead.
@@ -244,13 +243,15 @@ let
     name = "${name}-manage";
     runtimeInputs = [ pkgs.util-linux ];
     text = ''
-      set -o allexport
-      ${lib.toShellVars environment}
+      ${lib.concatLines (
+        lib.mapAttrsToList (var: value: "export ${var}=${lib.escapeShellArg value}") environment
+      )}
       ${lib.optionalString (cfg.environmentFile != null) ''
+        set -o allexport
         # shellcheck source=/dev/null
         source ${cfg.environmentFile}
+        set +o allexport
       ''}
-      set +o allexport
       cd ${stateDir}
       exec runuser -u ${name} -- ${start} manage "$@"
     '';
@@ -483,14 +484,20 @@ in
       })
 
       (lib.mkIf cfg.backup.enable {
-        systemd.services.${unitName "backup"} = appService {
-          description = "${name}: back up the database and the media";
-          inherit (cfg.backup) startAt;
-          serviceConfig = {
-            Type = "oneshot";
-            ExecStart = lib.getExe backupScript;
+        systemd.services.${unitName "backup"} =
+          appService {
+            description = "${name}: back up the database and the media";
+            inherit (cfg.backup) startAt;
+            serviceConfig = {
+              Type = "oneshot";
+              ExecStart = lib.getExe backupScript;
+            };
+          }
+          # A backup needs the database only: it still runs while Redis is down.
+          // {
+            after = postgresqlUnits;
+            requires = postgresqlUnits;
           };
-        };
         # A run missed while the host was off happens at the next boot.
         systemd.timers.${unitName "backup"}.timerConfig.Persistent = true;
       })
@@ -499,11 +506,10 @@ in
         services.caddy = {
           enable = true;
           virtualHosts.${cfg.domain}.extraConfig = ''
-            encode zstd gzip
-
             # The collected files straight from the store. Vite writes only content-hashed
             # names under assets/, so those are cached for good; collectstatic's .gz siblings
-            # are served as they are.
+            # are served as they are. Dynamic responses stay uncompressed: they carry tokens
+            # next to reflected input, which compression would leak (BREACH).
             handle_path /static/* {
               root * ${cfg.staticFiles}
               header /assets/* Cache-Control "public, max-age=31536000, immutable"
