@@ -172,8 +172,9 @@ let
       echo "${name}-backup: ${backupDir}/$stamp"
 
       # Keep the newest ${toString cfg.backup.keep}; names sort by time.
-      find "${backupDir}" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9]\{8\}T[0-9]\{6\}Z' \
-        -printf '%f\n' | sort -r | tail -n +${toString (cfg.backup.keep + 1)} |
+      find "${backupDir}" -mindepth 1 -maxdepth 1 -type d \
+        -regextype posix-extended -regex '.*/[0-9]{8}T[0-9]{6}Z' -printf '%f\n' |
+        sort -r | tail -n +${toString (cfg.backup.keep + 1)} |
         while read -r old; do
           rm -rf "${backupDir}/$old"
           echo "${name}-backup: removed $old (keeping ${toString cfg.backup.keep})"
