@@ -202,9 +202,10 @@ let
       if [ ! -f "$backup/database.dump" ] || [ ! -f "$backup/media.tar" ]; then
         fail "no backup named '$1' in ${backupDir}"
       fi
-      for unit in ${lib.escapeShellArgs appUnits}; do
+      # Setup too: starting the app again then reruns it, migrating an older backup forward.
+      for unit in ${lib.escapeShellArgs ([ (unitName "migrate") ] ++ appUnits)}; do
         if systemctl is-active --quiet "$unit.service"; then
-          fail "$unit is running; first: systemctl stop ${lib.concatStringsSep " " appUnits}"
+          fail "$unit is running; first: systemctl stop ${unitName "migrate"} (${lib.concatStringsSep ", " appUnits} stop with it)"
         fi
       done
 
@@ -236,6 +237,7 @@ let
       mv "${mediaDir}" "${stateDir}/media.before-$stamp"
       mv "$media_staging" "${mediaDir}"
       echo "${name}-restore: restored $1; the previous data is ${name}_before_$stamp and media.before-$stamp"
+      echo "${name}-restore: now: systemctl start ${lib.concatStringsSep " " appUnits}"
     '';
   };
 

@@ -186,12 +186,15 @@ pkgs.testers.runNixOSTest {
         error = machine.fail(f"{NAME}-restore no-such-backup 2>&1")
         assert "no backup named 'no-such-backup'" in error, error
         error = machine.fail(f"{NAME}-restore {backups[0]} 2>&1")
-        assert "is running; first: systemctl stop" in error, error
+        assert f"is running; first: systemctl stop {NAME}-migrate" in error, error
 
-        machine.succeed("systemctl stop " + " ".join(APP_UNITS))
+        # Stopping setup stops the units that require it; starting them runs setup first.
+        machine.succeed(f"systemctl stop {NAME}-migrate.service")
+        for unit in APP_UNITS:
+            machine.fail(f"systemctl is-active --quiet {unit}")
         machine.succeed(f"{NAME}-restore {backups[0]}")
         machine.succeed("systemctl start " + " ".join(APP_UNITS))
-        for unit in APP_UNITS:
+        for unit in [f"{NAME}-migrate.service", *APP_UNITS]:
             machine.wait_for_unit(unit)
         assert counts() == dumped, (counts(), dumped)
         previous = machine.succeed(
