@@ -18,13 +18,13 @@
   };
 
   networking.hostName = "app";
-  # Only SSH keys reach the host (nixos/modules/services/networking/ssh/sshd.nix); add yours to
+  # Only SSH keys reach the host, on port 22 which the module opens
+  # (nixos/modules/services/networking/ssh/sshd.nix); add yours to
   # users.users.root.openssh.authorizedKeys.keys (nixos/modules/config/users-groups.nix).
   services.openssh = {
     enable = true;
     settings.PasswordAuthentication = false;
   };
-  networking.firewall.allowedTCPPorts = [ 22 ];
 
   services.${name} = {
     enable = true;
