@@ -314,7 +314,8 @@ in
     };
 
     environmentFile = mkOption {
-      type = types.nullOr types.path;
+      # A string, never a Nix path: `./app.env` would be copied into the world-readable store.
+      type = types.nullOr types.externalPath;
       default = null;
       example = "/run/secrets/${name}.env";
       description = ''

@@ -23,13 +23,7 @@ pkgs.testers.runNixOSTest {
       services.${name} = {
         enable = true;
         inherit domain;
-        # In the store, readable by anyone: acceptable for a throwaway VM only. Values with
-        # spaces are quoted, which systemd and the manage wrapper's shell both strip.
-        environmentFile = pkgs.writeText "${name}-test.env" ''
-          DJANGO_SECRET_KEY=nixos-test-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz
-          DJANGO_SUPERUSER_EMAIL=admin@example.com
-          DJANGO_SUPERUSER_PASSWORD="a long admin password for the test"
-        '';
+        environmentFile = "/etc/${name}-test.env";
         # Mails go to the web unit's journal, where the test reads the verification link: the
         # link as a user would receive it, from the real registration code path, with no mail
         # server in the VM.
@@ -44,6 +38,15 @@ pkgs.testers.runNixOSTest {
       services.caddy.globalConfig = ''
         local_certs
         skip_install_trust
+      '';
+
+      # A file on the host, as the option wants; through environment.etc it comes from the store,
+      # readable by anyone, which only a throwaway VM can accept. Values with spaces are quoted,
+      # which systemd and the manage wrapper's shell both strip (nixos/modules/system/etc/etc.nix).
+      environment.etc."${name}-test.env".text = ''
+        DJANGO_SECRET_KEY=nixos-test-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz
+        DJANGO_SUPERUSER_EMAIL=admin@example.com
+        DJANGO_SUPERUSER_PASSWORD="a long admin password for the test"
       '';
 
       environment.systemPackages = [
