@@ -30,7 +30,7 @@
     enable = true;
     domain = "app.example.com";
     # Written once on the host, never in the store:
-    #   install -m 600 /dev/null /var/lib/secrets/app.env, then add
+    #   install -D -m 600 /dev/null /var/lib/secrets/app.env, then add
     #   DJANGO_SECRET_KEY=..., DJANGO_SUPERUSER_EMAIL=..., DJANGO_SUPERUSER_PASSWORD="...",
     #   EMAIL_HOST_PASSWORD=... (or point this at an agenix / sops-nix secret).
     environmentFile = "/var/lib/secrets/app.env";
