@@ -430,8 +430,6 @@ in
             description = "${name}: gunicorn";
             serviceConfig = {
               ExecStart = "${start} serve";
-              # Gunicorn re-execs its workers on SIGHUP: new code without dropping connections.
-              ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
               Restart = "on-failure";
               # Gunicorn's workers call setgid/setuid (to themselves) when they start.
               SystemCallFilter = hardening.SystemCallFilter ++ [ "@setuid" ];
