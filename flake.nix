@@ -43,6 +43,8 @@
 
       # pyproject.toml is the one place the project's name lives.
       pyproject = lib.importTOML ./pyproject.toml;
+      # As the Python package set spells it: the NixOS option path, units, user and database.
+      appName = pyproject-nix.lib.pypa.normalizePackageName pyproject.project.name;
 
       # What the image says about itself. With --impure, CI may pass its release tag as
       # APP_VERSION and its CI_PROJECT_URL (GitLab sets it); pure evaluation reads "" for both
@@ -93,7 +95,32 @@
 
       apps = forAllSystems (system: parts.${system}.apps);
 
-      checks = forAllSystems (system: parts.${system}.checks);
+      checks = forAllSystems (
+        system:
+        parts.${system}.checks
+        // lib.optionalAttrs (system == "x86_64-linux") {
+          nixos-deploy = import ./nix/nixos/test.nix {
+            pkgs = nixpkgs.legacyPackages.${system};
+            module = self.nixosModules.default;
+            name = appName;
+          };
+        }
+      );
+
+      # `services.<project name>` for NixOS hosts, and a whole host that uses it. The location
+      # names the file in the module system's errors.
+      nixosModules.default = lib.setDefaultModuleLocation ./nix/nixos/module.nix (
+        import ./nix/nixos/module.nix {
+          name = appName;
+          inherit (self) packages;
+        }
+      );
+      nixosConfigurations.example = lib.nixosSystem {
+        modules = [
+          self.nixosModules.default
+          (import ./nix/nixos/example.nix { name = appName; })
+        ];
+      };
 
       # The official (RFC 166) formatter; at this pin it is `nixfmt`, and `nixfmt-rfc-style` is a
       # dropped alias. It takes files: `nix fmt -- $(git ls-files '*.nix')` (add --check in CI).

@@ -16,8 +16,10 @@ from urllib.parse import quote
 
 DEFAULT_SETTINGS = "backend.config.settings.production"
 USAGE = (
-    "usage: app-start [web | worker | beat | flower | manage <command> ...] [extra arguments]\n"
-    "  web     migrate, load the fixtures once, ensure the superuser, then serve with gunicorn\n"
+    "usage: app-start [web | setup | serve | worker | beat | flower | manage <command> ...] [...]\n"
+    "  web     setup, then serve\n"
+    "  setup   migrate, load the fixtures once, ensure the superuser, then exit\n"
+    "  serve   gunicorn only (for hosts that run setup as a step of its own)\n"
     "  worker  celery worker     beat  celery beat (database scheduler)\n"
     "  flower  celery flower (needs FLOWER_BASIC_AUTH or FLOWER_AUTH)\n"
     "  manage  Django's manage.py"
@@ -58,8 +60,26 @@ def main(argv: list[str] | None = None) -> None:
 # COMMANDS
 # ------------------------------------------------------------------------------
 def web(args: list[str]) -> None:
-    superuser = _superuser_from_env()
     gunicorn = gunicorn_arguments(os.environ) + args
+    _prepare_database()
+    _exec_python_module("gunicorn", gunicorn)
+
+
+def setup(args: list[str]) -> None:
+    if args:
+        raise ConfigError(f"setup takes no arguments, got {' '.join(args)!r}")
+    _prepare_database()
+
+
+def serve(args: list[str]) -> None:
+    gunicorn = gunicorn_arguments(os.environ) + args
+    # A wrong setting fails here with its one-line message, not in each gunicorn worker.
+    _setup_django()
+    _exec_python_module("gunicorn", gunicorn)
+
+
+def _prepare_database() -> None:
+    superuser = _superuser_from_env()
     _setup_django()
     wait_for_database(_positive_number("DB_WAIT_TIMEOUT", default=60))
     with _setup_lock():
@@ -75,7 +95,6 @@ def web(args: list[str]) -> None:
             _say(f"superuser {email}: {superuser_ensure(email=email, password=password)}")
         else:
             _say("superuser: DJANGO_SUPERUSER_EMAIL is not set, none created")
-    _exec_python_module("gunicorn", gunicorn)
 
 
 def worker(args: list[str]) -> None:
@@ -110,6 +129,8 @@ def manage(args: list[str]) -> None:
 
 COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "web": web,
+    "setup": setup,
+    "serve": serve,
     "worker": worker,
     "beat": beat,
     "flower": flower,
@@ -277,9 +298,13 @@ def gunicorn_arguments(environ: Mapping[str, str]) -> list[str]:
     port = environ.get("PORT", "5000")
     if not (port.isdigit() and 0 < int(port) < 65536):
         raise ConfigError(f"PORT must be a port number, not {port!r}")
+    # A container's address is private to it; a host behind a local proxy binds to loopback.
+    address = environ.get("BIND_ADDRESS", "0.0.0.0")  # noqa: S104
+    if ":" in address and not address.startswith("["):  # an IPv6 address
+        address = f"[{address}]"
     arguments = [
         "backend.config.wsgi:application",
-        "--bind", f"0.0.0.0:{port}",
+        "--bind", f"{address}:{port}",
         "--workers", str(gunicorn_workers(environ)),
         "--access-logfile", "-",
         # Gunicorn 25+ opens a control socket under $HOME; the image's user has no home, and

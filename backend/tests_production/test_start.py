@@ -7,14 +7,19 @@ import environ
 import pytest
 
 from backend.core.tests.throwaway import free_port
-from backend.start import ConfigError, database_url_from_parts, gunicorn_workers
+from backend.start import (
+    ConfigError,
+    database_url_from_parts,
+    gunicorn_arguments,
+    gunicorn_workers,
+)
 from backend.tests_production.conftest import (
     SECOND_PASSWORD,
     SUPERUSER_EMAIL,
     login,
     tree_digest,
 )
-from backend.tests_production.harness import request, run, start, wait_until
+from backend.tests_production.harness import request, responds, run, start, wait_until
 
 
 def test_web_waits_for_the_database_then_migrates(deployment):
@@ -81,6 +86,37 @@ _ENSURE_SAME_PASSWORD = (
 )
 
 
+def test_setup_migrates_and_applies_the_superuser_then_exits(deployment):
+    # What a host that runs setup as its own step (the NixOS module's migrate unit) gets.
+    done = run(["setup"], deployment.env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No migrations to apply." in done.stdout
+    assert "app-start: fixtures: nothing new" in done.stdout
+    assert f"app-start: superuser {SUPERUSER_EMAIL}: unchanged" in done.stdout
+    assert "Listening at" not in done.stdout + done.stderr
+
+
+def test_setup_takes_no_arguments(base_env):
+    done = run(["setup", "--workers", "2"], base_env)
+    assert done.returncode == 2
+    assert "setup takes no arguments" in done.stderr
+
+
+def test_serve_only_serves_on_the_bind_address(deployment, tmp_path):
+    port = free_port()
+    env = dict(deployment.env, PORT=str(port), BIND_ADDRESS="127.0.0.1")
+    served = start(["serve"], env, tmp_path / "serve.log")
+    try:
+        wait_until(responds(port, "/healthz"), timeout=120, what="serve: /healthz", process=served)
+        assert f"Listening at: http://127.0.0.1:{port}" in served.output()
+        assert "Applying" not in served.output()
+        assert "app-start: fixtures" not in served.output()
+        assert served.stop() == 0
+    finally:
+        served.stop()
+        served.kill_leftovers()
+
+
 def test_the_built_static_files_are_never_rewritten(deployment, static_root):
     assert tree_digest(static_root.path) == static_root.digest_before
 
@@ -112,9 +148,9 @@ def test_a_blank_secret_key_is_refused_too(base_env):
 
 
 def test_unknown_command_exits_2_with_the_usage(base_env):
-    done = run(["serve"], base_env)
+    done = run(["server"], base_env)
     assert done.returncode == 2
-    assert "unknown command 'serve'" in done.stderr
+    assert "unknown command 'server'" in done.stderr
     assert "usage: app-start" in done.stderr
 
 
@@ -232,6 +268,16 @@ def test_gunicorn_workers_from_the_environment_or_the_cores():
     assert 3 <= gunicorn_workers({}) <= 8
     with pytest.raises(ConfigError, match="GUNICORN_WORKERS"):
         gunicorn_workers({"GUNICORN_WORKERS": "0"})
+
+
+def test_gunicorn_binds_every_address_by_default_or_the_bind_address():
+    def bind(environ):
+        arguments = gunicorn_arguments(environ)
+        return arguments[arguments.index("--bind") + 1]
+
+    assert bind({}) == "0.0.0.0:5000"
+    assert bind({"BIND_ADDRESS": "127.0.0.1", "PORT": "8001"}) == "127.0.0.1:8001"
+    assert bind({"BIND_ADDRESS": "::1"}) == "[::1]:5000"
 
 
 def test_a_job_runs_through_gunicorn_and_a_worker_into_media_root(deployment, tmp_path):

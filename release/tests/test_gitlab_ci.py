@@ -144,6 +144,13 @@ def test_arm64_builds_remotely_when_e2c_is_enabled(ci_repo):
     assert jobs_for(ci_repo, ref="staging", variables=variables) == BUILDS | {"build-arm64-remote"}
 
 
+def test_the_nixos_vm_test_runs_only_on_a_named_kvm_runner(ci_repo):
+    # Hosted runners have no /dev/kvm, which the NixOS test's QEMU needs.
+    assert jobs_for(ci_repo, ref="feat/x", variables={"KVM_RUNNER_TAG": "kvm"}) == CHECKS | {
+        "nixos-deploy"
+    }
+
+
 def test_lightweight_tag_runs_everything(ci_repo):
     assert jobs_for(ci_repo, ref="1.3.0alpha", tag=True) == RELEASE
 
