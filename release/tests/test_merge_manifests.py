@@ -50,6 +50,35 @@ def test_index_lists_both_platforms(run_release, registry, images):
     assert media_type(registry, f"{repository}:1.2.3") == OCI_INDEX
 
 
+def test_index_lists_three_platforms_with_arm_v7(run_release, registry, images):
+    repository = registry.repository()
+    images.push("amd64", "1.2.5", f"{repository}:1.2.5-amd64")
+    images.push("arm64", "1.2.5", f"{repository}:1.2.5-arm64")
+    # Like nixpkgs' armv7l-linux image: architecture "arm" (Go's GOARCH), no variant.
+    images.push("arm", "1.2.5", f"{repository}:1.2.5-armv7")
+    env = {"BUILD_ARM64": "true", "BUILD_ARMV7": "true"}
+    result = merge(run_release, registry, repository, "1.2.5", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"{repository}:1.2.5 -> linux/amd64, linux/arm64, linux/arm/v7"
+    )
+    assert platforms(registry, f"{repository}:1.2.5") == [
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm/v7",
+    ]
+
+
+def test_armv7_tag_holding_another_arch_pushes_nothing(run_release, registry, images):
+    repository = registry.repository()
+    images.push("amd64", "1.2.6", f"{repository}:1.2.6-amd64")
+    images.push("arm64", "1.2.6", f"{repository}:1.2.6-armv7")
+    result = merge(run_release, registry, repository, "1.2.6", "--arch", "amd64", "--arch", "armv7")
+    assert result.returncode == 1
+    assert "is built for linux/arm64, not linux/arm/v7" in result.stderr
+    assert digest(registry.host, f"{repository}:1.2.6") is None
+
+
 def test_docker_format_images_get_a_docker_manifest_list(run_release, registry, images):
     repository = registry.repository()
     for arch in ("amd64", "arm64"):
@@ -108,6 +137,14 @@ def test_bad_build_arm64_value_is_refused(run_release, registry):
     )
     assert result.returncode == 2
     assert "BUILD_ARM64 must be true or false" in result.stderr
+
+
+def test_bad_build_armv7_value_is_refused(run_release, registry):
+    result = merge(
+        run_release, registry, registry.repository(), "1.0.0", env={"BUILD_ARMV7": "yes"}
+    )
+    assert result.returncode == 2
+    assert "BUILD_ARMV7 must be true or false" in result.stderr
 
 
 def test_unauthorized_registry_is_a_clear_error(run_release, auth_registry):

@@ -13,12 +13,10 @@ from pathlib import Path
 
 from release_tool.errors import ReleaseError
 from release_tool.latest import STRATEGIES, Decision, should_update_latest
-from release_tool.manifests import merge_manifests
+from release_tool.manifests import ARCHITECTURES, merge_manifests
 from release_tool.promote import promote
 from release_tool.registry import Registry
 from release_tool.versions import validate_repository, validate_tag
-
-ARCHITECTURES = ("amd64", "arm64")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         "--arch",
         action="append",
         choices=ARCHITECTURES,
-        help="architecture to include (repeatable); default amd64, + arm64 if BUILD_ARM64=true",
+        help="architecture to include (repeatable); default amd64, + arm64 if BUILD_ARM64=true, "
+        "+ armv7 (linux/arm/v7) if BUILD_ARMV7=true",
     )
     merge.set_defaults(handler=_merge_manifests)
 
@@ -187,10 +186,14 @@ def _merge_manifests(args: argparse.Namespace) -> int:
 
 
 def _default_architectures() -> list[str]:
-    build_arm64 = os.environ.get("BUILD_ARM64", "false").strip().lower()
-    if build_arm64 not in ("true", "false", "1", "0", ""):
-        raise ReleaseError(f"BUILD_ARM64 must be true or false, not {build_arm64!r}", exit_code=2)
-    return ["amd64", "arm64"] if build_arm64 in ("true", "1") else ["amd64"]
+    architectures = ["amd64"]
+    for arch, variable in (("arm64", "BUILD_ARM64"), ("armv7", "BUILD_ARMV7")):
+        value = os.environ.get(variable, "false").strip().lower()
+        if value not in ("true", "false", "1", "0", ""):
+            raise ReleaseError(f"{variable} must be true or false, not {value!r}", exit_code=2)
+        if value in ("true", "1"):
+            architectures.append(arch)
+    return architectures
 
 
 def _promote(args: argparse.Namespace) -> int:

@@ -8,6 +8,17 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
+# Tag suffix -> the platform an image config may record for it. nixpkgs' dockerTools writes
+# Go's GOARCH and no variant, so the armv7l-linux image says plain "linux/arm", which the OCI
+# tools read as arm/v7 (regclient's platform normalisation, as containerd's): regctl's index
+# then lists linux/arm/v7.
+ACCEPTED_PLATFORMS = {
+    "amd64": ("linux/amd64",),
+    "arm64": ("linux/arm64", "linux/arm64/v8"),
+    "armv7": ("linux/arm/v7", "linux/arm"),
+}
+ARCHITECTURES = tuple(ACCEPTED_PLATFORMS)
+
 
 def merge_manifests(
     *, repository: str, version: str, architectures: list[str], registry: Registry
@@ -26,8 +37,9 @@ def merge_manifests(
         except RegistryNotFound:
             problems.append(f"missing arch image {source}")
             continue
-        if platform != f"linux/{arch}":
-            problems.append(f"{source} is built for {platform}, not linux/{arch}")
+        accepted = ACCEPTED_PLATFORMS[arch]
+        if platform not in accepted:
+            problems.append(f"{source} is built for {platform}, not {accepted[0]}")
             continue
         sources.append(source)
         media_types.add(registry.media_type(source))

@@ -52,9 +52,14 @@ class Registry:
             return []
 
     def architecture(self, reference: str) -> str:
-        """The os/arch recorded in the image config; a 404 propagates as RegistryNotFound."""
+        """The os/arch[/variant] recorded in the image config; a 404 propagates as
+        RegistryNotFound."""
         return self._regctl(
-            "image", "inspect", reference, "--format", "{{.OS}}/{{.Architecture}}"
+            "image",
+            "inspect",
+            reference,
+            "--format",
+            "{{.OS}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}",
         ).strip()
 
     def media_type(self, reference: str) -> str:
