@@ -3,6 +3,7 @@ for `release e2c`: moto's EC2 server and OpenSSH's sshd, each a real process on 
 
 import base64
 import getpass
+import json
 import os
 import shutil
 import socket
@@ -13,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -308,6 +311,36 @@ def _terminate(process: subprocess.Popen) -> None:
         process.wait()
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """Base of the stand-ins for GitLab's API: JSON replies, no request log."""
+
+    def reply(self, status: int, body: object) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on a free loopback port, in a thread, for the block; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def moto(tmp_path_factory):
     """moto's server mode: a local process answering the EC2 API over HTTP."""
@@ -356,6 +389,8 @@ class SpotRefusingProxy:
     def __init__(self, target: str):
         self.target = target
         self.refused = 0
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -388,23 +423,15 @@ class SpotRefusingProxy:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return Handler
 
 
 @pytest.fixture
 def spot_refusing_proxy(moto):
     proxy = SpotRefusingProxy(moto)
-    yield proxy
-    proxy.close()
+    with serving(proxy.handler()) as url:
+        proxy.url = url
+        yield proxy
 
 
 @dataclass

@@ -4,51 +4,31 @@ Instances are arranged in moto as setup tags them; GitLab's jobs API is served b
 local HTTP server (GitLab cannot run here), in the response shape of its "Get a single job".
 """
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import AMI, PROJECT
+from conftest import AMI, PROJECT, JsonHandler, serving
 from release_tool.e2c.lifecycle import LEASE_PREFIX, TAG_JOB, TAG_PIPELINE, TAG_PROJECT
 
 TOKEN = "glpat-reap"
 JOB_STATUS = {"201": "failed", "202": "running", "203": "success", "204": "canceled"}
 
 
-class FakeGitLabJobs(BaseHTTPRequestHandler):
+class FakeGitLabJobs(JsonHandler):
     def do_GET(self):
         prefix = "/api/v4/projects/7/jobs/"
         if self.headers.get("PRIVATE-TOKEN") != TOKEN:
-            return self._reply(401, {"message": "401 Unauthorized"})
+            return self.reply(401, {"message": "401 Unauthorized"})
         job_id = self.path.removeprefix(prefix) if self.path.startswith(prefix) else ""
         if job_id not in JOB_STATUS:
-            return self._reply(404, {"message": "404 Not found"})
-        return self._reply(200, {"id": int(job_id), "status": JOB_STATUS[job_id]})
-
-    def _reply(self, status, body):
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+            return self.reply(404, {"message": "404 Not found"})
+        return self.reply(200, {"id": int(job_id), "status": JOB_STATUS[job_id]})
 
 
 @pytest.fixture(scope="module")
 def gitlab_api():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitLabJobs)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v4"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeGitLabJobs) as url:
+        yield f"{url}/api/v4"
 
 
 def launched_by_job(ec2, job_id: str, project: str = PROJECT) -> str:
@@ -75,6 +55,18 @@ def lease_keys(ec2, instance_id: str) -> set[str]:
     reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     tags = reservations[0]["Instances"][0].get("Tags", [])
     return {tag["Key"] for tag in tags if tag["Key"].startswith(LEASE_PREFIX)}
+
+
+def leased_builder(ec2, *job_ids: str) -> str:
+    """A running instance leased, as setup leases it, by these jobs of this project."""
+    builder = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    since = str(int(time.time()))
+    for job_id in job_ids:
+        ec2.create_tags(
+            Resources=[builder],
+            Tags=[{"Key": f"{LEASE_PREFIX}{job_id}", "Value": f"{PROJECT} 55 {since}"}],
+        )
+    return builder
 
 
 @pytest.fixture
@@ -114,13 +106,7 @@ def test_dry_run_changes_nothing(run_release, reap_env, ec2):
 
 
 def test_leases_of_ended_jobs_are_dropped_and_the_idle_instance_stopped(run_release, reap_env, ec2):
-    builder = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
-    since = str(int(time.time()))
-    for job_id in ("203", "204"):
-        ec2.create_tags(
-            Resources=[builder],
-            Tags=[{"Key": f"{LEASE_PREFIX}{job_id}", "Value": f"{PROJECT} 55 {since}"}],
-        )
+    builder = leased_builder(ec2, "203", "204")
     env = {**reap_env, "E2C_INSTANCE_ID": builder}
     result = reap(run_release, env)
     assert result.returncode == 0, result.stderr
@@ -132,13 +118,7 @@ def test_leases_of_ended_jobs_are_dropped_and_the_idle_instance_stopped(run_rele
 
 
 def test_a_running_jobs_lease_keeps_the_instance_running(run_release, reap_env, ec2):
-    builder = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
-    since = str(int(time.time()))
-    for job_id in ("202", "203"):
-        ec2.create_tags(
-            Resources=[builder],
-            Tags=[{"Key": f"{LEASE_PREFIX}{job_id}", "Value": f"{PROJECT} 55 {since}"}],
-        )
+    builder = leased_builder(ec2, "202", "203")
     result = reap(run_release, {**reap_env, "E2C_INSTANCE_ID": builder})
     assert result.returncode == 0, result.stderr
     assert lease_keys(ec2, builder) == {f"{LEASE_PREFIX}202"}

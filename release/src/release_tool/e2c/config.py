@@ -145,7 +145,7 @@ def read_timeouts(env: dict[str, str]) -> Timeouts:
         running=read_seconds(env, "E2C_RUNNING_TIMEOUT", 300),
         ssh=read_seconds(env, "E2C_SSH_TIMEOUT", 300),
         nix=read_seconds(env, "E2C_NIX_TIMEOUT", 120),
-        stop=read_seconds(env, "E2C_STOP_TIMEOUT", 300),
+        stop=read_seconds(env, "E2C_STOP_TIMEOUT", 180),
         poll=read_seconds(env, "E2C_POLL_INTERVAL", 5),
     )
 
