@@ -63,7 +63,7 @@
       };
 
       # One system's pieces, assembled by nix/default.nix from one file per concern.
-      parts = forAllSystems (
+      partsFor =
         system:
         import ./nix {
           pkgs = nixpkgs.legacyPackages.${system};
@@ -74,8 +74,15 @@
             pyproject-build-systems
             build
             ;
-        }
-      );
+        };
+      parts = forAllSystems partsFor;
+
+      # 32-bit ARM builds the image only (nixpkgs' flake exposes armv7l-linux: lib/systems/
+      # flake-systems.nix). It stays out of forAllSystems, which would give it a dev shell,
+      # checks, apps and a formatter whose Chromium, Playwright and GHC-built nixfmt nixpkgs
+      # does not provide there, breaking `nix flake show` and `check --all-systems`. Lazily,
+      # only the image is ever evaluated from these parts.
+      armv7Parts = partsFor "armv7l-linux";
     in
     {
       packages = forAllSystems (
@@ -86,6 +93,17 @@
           # names exist on both Linux systems, each the natively built image (no pkgsCross).
           image-amd64 = self.packages.x86_64-linux.image;
           image-arm64 = self.packages.aarch64-linux.image;
+        }
+      );
+
+      # `nix build .#image-armv7` finds it here like the other two under packages. Not under
+      # packages: `nix flake check` evaluates every package, and at this lock the armv7l Python
+      # closure does not evaluate yet (psycopg-binary has no armv7l wheel and no sdist), while
+      # legacyPackages is only listed (NixOS/nix src/nix/flake.cc).
+      legacyPackages = forAllSystems (
+        system:
+        lib.optionalAttrs (lib.hasSuffix "-linux" system) {
+          image-armv7 = armv7Parts.packages.image;
         }
       );
 

@@ -45,13 +45,15 @@ let
     in
     app (lib.getExe wrapper) description;
 
-  # The release CLI reaches registries only through skopeo and regctl, and reads tags with git.
+  # The release CLI reaches registries only through skopeo and regctl, reads tags with git, and
+  # waits for the E2C builder with ssh (and the caller's own nix).
   releaseWrapper = pkgs.writeShellApplication {
     name = "release";
     runtimeInputs = [
       pkgs.skopeo
       pkgs.regclient
       pkgs.git
+      pkgs.openssh
     ];
     text = ''exec ${lib.getExe' python.release "release"} "$@"'';
   };

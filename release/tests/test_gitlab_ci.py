@@ -151,6 +151,24 @@ def test_the_nixos_vm_test_runs_only_on_a_named_kvm_runner(ci_repo):
     }
 
 
+def test_armv7_builds_remotely_when_enabled(ci_repo):
+    assert jobs_for(ci_repo, ref="staging", variables={"BUILD_ARMV7": "true"}) == BUILDS | {
+        "build-armv7-remote"
+    }
+
+
+def test_tag_with_arm64_on_e2c_builds_it_remotely(ci_repo):
+    variables = {"BUILD_ARM64": "true", "E2C_USAGE": "true"}
+    assert jobs_for(ci_repo, ref="1.3.0alpha", variables=variables, tag=True) == RELEASE | {
+        "build-arm64-remote"
+    }
+
+
+def test_scheduled_reap_runs_alone(ci_repo):
+    variables = {"CI_PIPELINE_SOURCE": "schedule", "E2C_REAP": "true"}
+    assert jobs_for(ci_repo, ref="main", variables=variables) == {"e2c-reap"}
+
+
 def test_lightweight_tag_runs_everything(ci_repo):
     assert jobs_for(ci_repo, ref="1.3.0alpha", tag=True) == RELEASE
 
@@ -179,7 +197,7 @@ def test_tag_pipeline_versions_images_by_the_tag(tag_pipeline):
 
 
 def test_every_job_uses_the_pinned_nix_image(tag_pipeline):
-    jobs = [name for name in RELEASE | {"build-arm64", "build-arm64-remote"}]
+    jobs = RELEASE | {"build-arm64", "build-arm64-remote", "build-armv7-remote", "e2c-reap"}
     images = {tag_pipeline[name]["image"]["name"] for name in jobs}
     assert len(images) == 1
     assert re.fullmatch(r"nixos/nix:\d+\.\d+\.\d+", images.pop())
@@ -194,6 +212,19 @@ def test_release_tooling_runs_from_the_flake(tag_pipeline):
     assert any(
         'nix build -L ".#image-${ARCH}"' in line for line in tag_pipeline["build-amd64"]["script"]
     )
+
+
+@pytest.mark.parametrize("job", ["build-arm64-remote", "build-armv7-remote"])
+def test_remote_builds_set_up_and_always_tear_down_the_instance(tag_pipeline, job):
+    definition = tag_pipeline[job]
+    assert definition["before_script"][-1] == "nix run .#release -- e2c setup"
+    # after_script runs in its own shell after a failed script too.
+    assert definition["after_script"][-1] == "nix run .#release -- e2c teardown"
+    assert any('--builders "$E2C_BUILDER"' in line for line in definition["script"])
+
+
+def test_no_host_key_is_trusted_on_first_use():
+    assert "ssh-keyscan" not in CI_FILE.read_text()
 
 
 def test_image_name_comes_from_pyproject(tmp_path):

@@ -1,10 +1,7 @@
 """Tag type detection: override, then git, then the GitLab tags API, then the name."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+from conftest import JsonHandler, serving
 from release_tool.errors import UsageError
 from release_tool.tag_type import ANNOTATED, LIGHTWEIGHT, detect_tag_type
 
@@ -24,40 +21,23 @@ GITLAB_TAGS = {
 TOKEN = "glpat-test"
 
 
-class FakeGitLab(BaseHTTPRequestHandler):
+class FakeGitLab(JsonHandler):
     """GitLab cannot run here; this serves its documented tags API, and requires the token."""
 
     def do_GET(self):
         prefix = "/api/v4/projects/group%2Fwebapp/repository/tags/"
         if self.headers.get("PRIVATE-TOKEN") != TOKEN and self.headers.get("JOB-TOKEN") != TOKEN:
-            return self._reply(401, {"message": "401 Unauthorized"})
+            return self.reply(401, {"message": "401 Unauthorized"})
         tag = self.path.removeprefix(prefix) if self.path.startswith(prefix) else None
         if tag not in GITLAB_TAGS:
-            return self._reply(404, {"message": "404 Tag Not Found"})
-        return self._reply(200, GITLAB_TAGS[tag])
-
-    def _reply(self, status, body):
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+            return self.reply(404, {"message": "404 Tag Not Found"})
+        return self.reply(200, GITLAB_TAGS[tag])
 
 
 @pytest.fixture(scope="module")
 def gitlab_api():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitLab)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v4"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeGitLab) as url:
+        yield f"{url}/api/v4"
 
 
 def api_env(url, **extra):

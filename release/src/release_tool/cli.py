@@ -1,8 +1,8 @@
-"""Release steps of the CI pipeline: should-update-latest, merge-manifests, promote.
+"""Release steps of the CI pipeline: should-update-latest, merge-manifests, promote, e2c.
 
 Every subcommand reads the seed's CI variables as defaults, so the pipeline passes only what
 differs.
-Exit codes: 0 done, 1 registry or git trouble, 2 bad input.
+Exit codes: 0 done, 1 registry, git or cloud trouble, 2 bad input or configuration.
 """
 
 import argparse
@@ -13,12 +13,10 @@ from pathlib import Path
 
 from release_tool.errors import ReleaseError
 from release_tool.latest import STRATEGIES, Decision, should_update_latest
-from release_tool.manifests import merge_manifests
+from release_tool.manifests import ARCHITECTURES, merge_manifests
 from release_tool.promote import promote
 from release_tool.registry import Registry
 from release_tool.versions import validate_repository, validate_tag
-
-ARCHITECTURES = ("amd64", "arm64")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         "--arch",
         action="append",
         choices=ARCHITECTURES,
-        help="architecture to include (repeatable); default amd64, + arm64 if BUILD_ARM64=true",
+        help="architecture to include (repeatable); default amd64, + arm64 if BUILD_ARM64=true, "
+        "+ armv7 (linux/arm/v7) if BUILD_ARMV7=true",
     )
     merge.set_defaults(handler=_merge_manifests)
 
@@ -109,7 +108,39 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("--target", required=True, help="release repository")
     release.add_argument("--version", required=True, help="version tag, the git tag itself")
     release.set_defaults(handler=_promote)
+
+    _add_e2c(commands)
     return parser
+
+
+def _add_e2c(commands) -> None:
+    e2c = commands.add_parser(
+        "e2c",
+        help="the remote ARM builder's EC2 instance: setup, teardown, status, reap",
+        description="Settings come from E2C_* and AWS_* variables (README, Releasing).",
+    )
+    phases = e2c.add_subparsers(dest="phase", required=True, metavar="PHASE")
+    state_dir = argparse.ArgumentParser(add_help=False)
+    state_dir.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path("."),
+        help="where .e2c_instance_state_<CI_JOB_ID> lives (default: current directory)",
+    )
+    phases.add_parser(
+        "setup", parents=[state_dir], help="start or create the instance, wait for SSH and Nix"
+    ).set_defaults(handler=_e2c)
+    phases.add_parser(
+        "teardown", parents=[state_dir], help="stop (last lease out) or terminate the instance"
+    ).set_defaults(handler=_e2c)
+    phases.add_parser(
+        "status", parents=[state_dir], help="print this job's instance as key=value lines"
+    ).set_defaults(handler=_e2c)
+    reap = phases.add_parser(
+        "reap", help="terminate instances and drop leases of jobs that have ended"
+    )
+    reap.add_argument("--dry-run", action="store_true", help="print what would be done, only")
+    reap.set_defaults(handler=_e2c)
 
 
 def _registry(args: argparse.Namespace) -> Registry:
@@ -155,10 +186,14 @@ def _merge_manifests(args: argparse.Namespace) -> int:
 
 
 def _default_architectures() -> list[str]:
-    build_arm64 = os.environ.get("BUILD_ARM64", "false").strip().lower()
-    if build_arm64 not in ("true", "false", "1", "0", ""):
-        raise ReleaseError(f"BUILD_ARM64 must be true or false, not {build_arm64!r}", exit_code=2)
-    return ["amd64", "arm64"] if build_arm64 in ("true", "1") else ["amd64"]
+    architectures = ["amd64"]
+    for arch, variable in (("arm64", "BUILD_ARM64"), ("armv7", "BUILD_ARMV7")):
+        value = os.environ.get(variable, "false").strip().lower()
+        if value not in ("true", "false", "1", "0", ""):
+            raise ReleaseError(f"{variable} must be true or false, not {value!r}", exit_code=2)
+        if value in ("true", "1"):
+            architectures.append(arch)
+    return architectures
 
 
 def _promote(args: argparse.Namespace) -> int:
@@ -181,6 +216,23 @@ def _promote(args: argparse.Namespace) -> int:
     print(result.released)
     if result.latest_moved:
         print(f"{args.target}:latest")
+    return 0
+
+
+def _e2c(args: argparse.Namespace) -> int:
+    from release_tool.e2c import lifecycle  # boto3 loads only for the e2c commands
+
+    env = dict(os.environ)
+    if args.phase == "setup":
+        current = lifecycle.setup(env, args.state_dir)
+        lines = [f"{current.TARGET_INSTANCE_ID} {current.E2C_PUBLIC_IP}"]
+    elif args.phase == "teardown":
+        lines = [lifecycle.teardown(env, args.state_dir)]
+    elif args.phase == "status":
+        lines = lifecycle.status(env, args.state_dir)
+    else:
+        lines = lifecycle.reap(env, dry_run=args.dry_run) or ["nothing to reap"]
+    print("\n".join(lines))
     return 0
 
 

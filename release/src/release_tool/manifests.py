@@ -8,6 +8,20 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
+# Tag suffix -> the platform the index names, and the image-config platforms accepted for it.
+# nixpkgs' dockerTools records Go's GOARCH and no variant, so its armv7l-linux image says plain
+# "linux/arm" (which the OCI tools read as arm/v7); the index spells the variant out, so that
+# every client sees linux/arm/v7 without normalising.
+PLATFORMS = {
+    "amd64": ({"architecture": "amd64", "os": "linux"}, ("linux/amd64",)),
+    "arm64": ({"architecture": "arm64", "os": "linux"}, ("linux/arm64", "linux/arm64/v8")),
+    "armv7": (
+        {"architecture": "arm", "os": "linux", "variant": "v7"},
+        ("linux/arm/v7", "linux/arm"),
+    ),
+}
+ARCHITECTURES = tuple(PLATFORMS)
+
 
 def merge_manifests(
     *, repository: str, version: str, architectures: list[str], registry: Registry
@@ -18,7 +32,7 @@ def merge_manifests(
     if not architectures:
         raise ReleaseError("no architecture selected")
 
-    sources, media_types, problems = [], set(), []
+    entries, media_types, problems = [], set(), []
     for arch in architectures:
         source = f"{repository}:{version}-{arch}"
         try:
@@ -26,11 +40,13 @@ def merge_manifests(
         except RegistryNotFound:
             problems.append(f"missing arch image {source}")
             continue
-        if platform != f"linux/{arch}":
-            problems.append(f"{source} is built for {platform}, not linux/{arch}")
+        index_platform, accepted = PLATFORMS[arch]
+        if platform not in accepted:
+            problems.append(f"{source} is built for {platform}, not {accepted[0]}")
             continue
-        sources.append(source)
-        media_types.add(registry.media_type(source))
+        descriptor = registry.descriptor(source)
+        entries.append({**descriptor, "platform": index_platform})
+        media_types.add(descriptor["mediaType"])
     if problems:
         raise ReleaseError("not merging, nothing pushed: " + "; ".join(problems))
 
@@ -38,5 +54,5 @@ def merge_manifests(
     # manifests.
     index_type = DOCKER_LIST if media_types == {DOCKER_MANIFEST} else OCI_INDEX
     target = f"{repository}:{version}"
-    registry.create_index(target, sources, index_type)
+    registry.put_index(target, entries, index_type)
     return registry.platforms(target)

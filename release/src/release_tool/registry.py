@@ -4,6 +4,7 @@ Credentials come from the tools' shared login state: `skopeo login --authfile ~/
 (or REGISTRY_AUTH_FILE pointing there) is read by both skopeo and regctl.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -17,6 +18,8 @@ _UNAUTHORIZED = re.compile(
 _NOT_FOUND = re.compile(
     r"not found|manifest unknown|name unknown|http 404|NAME_UNKNOWN", re.IGNORECASE
 )
+# A copy of a large image over a slow link is the longest call; none should take longer.
+TOOL_TIMEOUT_SECONDS = 1800
 _NOT_REACHABLE = re.compile(r"connection refused|no such host|i/o timeout|dial tcp", re.IGNORECASE)
 
 
@@ -52,15 +55,22 @@ class Registry:
             return []
 
     def architecture(self, reference: str) -> str:
-        """The os/arch recorded in the image config; a 404 propagates as RegistryNotFound."""
+        """The os/arch[/variant] recorded in the image config; a 404 propagates as
+        RegistryNotFound."""
         return self._regctl(
-            "image", "inspect", reference, "--format", "{{.OS}}/{{.Architecture}}"
+            "image",
+            "inspect",
+            reference,
+            "--format",
+            "{{.OS}}/{{.Architecture}}{{if .Variant}}/{{.Variant}}{{end}}",
         ).strip()
 
-    def media_type(self, reference: str) -> str:
-        return self._regctl(
-            "manifest", "get", reference, "--format", "{{.GetDescriptor.MediaType}}"
-        ).strip()
+    def descriptor(self, reference: str) -> dict:
+        """mediaType, digest and size of the manifest a tag points to."""
+        found = json.loads(
+            self._regctl("manifest", "get", reference, "--format", "{{json .GetDescriptor}}")
+        )
+        return {key: found[key] for key in ("mediaType", "digest", "size")}
 
     def platforms(self, reference: str) -> list[str]:
         listing = self._regctl(
@@ -72,13 +82,12 @@ class Registry:
         )
         return listing.split()
 
-    def create_index(self, reference: str, sources: list[str], media_type: str) -> None:
-        # One call builds and pushes the index: nothing reaches the registry before every source
-        # has resolved.
-        args = ["index", "create", reference, "--media-type", media_type]
-        for source in sources:
-            args += ["--ref", source]
-        self._regctl(*args)
+    def put_index(self, reference: str, manifests: list[dict], media_type: str) -> None:
+        # One push, once every entry has resolved: the registry never holds a partial index.
+        index = {"schemaVersion": 2, "mediaType": media_type, "manifests": manifests}
+        self._regctl(
+            "manifest", "put", reference, "--content-type", media_type, stdin=json.dumps(index)
+        )
 
     def copy_all(self, source: str, destination: str) -> None:
         """Copy a tag with all its platforms, keeping digests (so `latest` compares by digest)."""
@@ -91,22 +100,36 @@ class Registry:
             ["skopeo", *args, f"docker://{source}", f"docker://{destination}"], subject=destination
         )
 
-    def _regctl(self, *args: str) -> str:
+    def _regctl(self, *args: str, stdin: str | None = None) -> str:
         host_flags = []
         for host in sorted(self.insecure_hosts):
             host_flags += ["--host", f"reg={host},tls=disabled"]
         # Subject for error messages: the image reference is the first argument after the verb(s).
         subject = next((arg for arg in args[2:] if not arg.startswith("-")), args[-1])
-        return self._run(["regctl", "-v", "error", *host_flags, *args], subject=subject)
+        return self._run(
+            ["regctl", "-v", "error", *host_flags, *args], subject=subject, stdin=stdin
+        )
 
     @staticmethod
-    def _run(command: list[str], *, subject: str) -> str:
+    def _run(command: list[str], *, subject: str, stdin: str | None = None) -> str:
         tool = command[0]
         if shutil.which(tool) is None:
             raise ReleaseError(
                 f"{tool} not found on PATH (run through `nix run .#release`, which provides it)"
             )
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        try:
+            result = subprocess.run(
+                command,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=TOOL_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise ReleaseError(
+                f"{tool} timed out after {TOOL_TIMEOUT_SECONDS} s for {subject}"
+            ) from error
         if result.returncode == 0:
             return result.stdout
         detail = (

@@ -5,21 +5,17 @@ API, then the seed's name heuristic. CI clones may lack the tag object (shallow 
 fetches), which is why the API and the heuristic exist as fallbacks.
 """
 
-import json
 import subprocess
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_tool import gitlab_api
 from release_tool.errors import UsageError
 from release_tool.versions import is_prerelease
 
 ANNOTATED = "annotated"
 LIGHTWEIGHT = "lightweight"
-API_TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -63,22 +59,12 @@ def _from_git(tag: str, repo: Path) -> str | None:
 
 
 def _from_gitlab_api(tag: str, env: dict[str, str]) -> str | None:
-    api_url = env.get("CI_API_V4_URL")
-    project = env.get("CI_PROJECT_ID")
-    if not api_url or not project:
+    url = gitlab_api.project_url(env, "repository", "tags", tag)
+    if url is None:
         return None
-    if urllib.parse.urlsplit(api_url).scheme not in ("http", "https"):
-        raise UsageError(f"CI_API_V4_URL must be an http(s) URL, not {api_url!r}")
-    url = (
-        f"{api_url.rstrip('/')}/projects/{urllib.parse.quote(project, safe='')}"
-        f"/repository/tags/{urllib.parse.quote(tag, safe='')}"
-    )
-    # The scheme is checked above, so urlopen cannot be steered to file: URLs.
-    request = urllib.request.Request(url, headers=_auth_headers(env))  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=API_TIMEOUT_SECONDS) as response:  # noqa: S310
-            body = json.load(response)
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        body = gitlab_api.get_json(url, env)
+    except gitlab_api.GitLabUnavailable as error:
         print(
             f"release: GitLab tags API not usable ({error}); falling back to the name heuristic",
             file=sys.stderr,
@@ -94,11 +80,3 @@ def _from_gitlab_api(tag: str, env: dict[str, str]) -> str | None:
     if body.get("target") and commit.get("id") and body["target"] != commit["id"]:
         return ANNOTATED
     return LIGHTWEIGHT
-
-
-def _auth_headers(env: dict[str, str]) -> dict[str, str]:
-    if env.get("GITLAB_TOKEN"):
-        return {"PRIVATE-TOKEN": env["GITLAB_TOKEN"]}
-    if env.get("CI_JOB_TOKEN"):
-        return {"JOB-TOKEN": env["CI_JOB_TOKEN"]}
-    return {}
