@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 import { compileMessage } from '../../build-plugins/vue-i18n.js'
 import { SUPPORTED_LANGUAGES, createAppI18n } from '../i18n.js'
-import { JOB_LANGUAGES, JOB_STATUSES } from '../rest/job-fields.js'
+import { JOB_LANGUAGES, JOB_STATUSES } from '../rest/jobs-adapter.js'
 
 const srcDir = dirname(dirname(fileURLToPath(import.meta.url)))
 const load = (language) =>

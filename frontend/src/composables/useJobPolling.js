@@ -1,7 +1,7 @@
 import { onScopeDispose, ref } from 'vue'
 
 import { extractErrorMessage } from '@/rest/errors.js'
-import { FINISHED_STATUSES } from '@/rest/job-fields.js'
+import { FINISHED_STATUSES } from '@/rest/jobs-adapter.js'
 import api from '@/rest/rest.js'
 
 // Polls a job's status: every `interval` ms while the status moves, slowing by `backoff` up to

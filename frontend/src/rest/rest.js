@@ -1,9 +1,9 @@
-// The one API module (seed section 17): every request goes through `http`, and nothing else in
-// the app imports axios.
+// The one API module: every request goes through `http`, so the token, the language header and
+// the logout on a revoked token apply to all of them; nothing else in the app imports axios.
 import axios from 'axios'
 
 import { readAppConfig } from '@/config.js'
-import { jobRequestBody, normalizeJob, normalizePage, normalizeResults } from './job-fields.js'
+import { jobRequestBody, normalizeJob, normalizePage, normalizeResults } from './jobs-adapter.js'
 
 export const http = axios.create({ baseURL: readAppConfig().apiRoot })
 

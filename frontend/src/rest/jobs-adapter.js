@@ -1,5 +1,6 @@
-// The one place that knows the jobs API's field names (backend/jobs serializers). Views only
-// see the shapes returned here, so a renamed field is fixed in this file alone.
+// The jobs API adapter: the one place that knows the jobs API's field names (backend/jobs
+// serializers). Views only see the shapes returned here, so a renamed field is fixed in this
+// file alone.
 
 export const JOB_STATUSES = Object.freeze(['pending', 'processing', 'completed', 'failed'])
 export const FINISHED_STATUSES = Object.freeze(['completed', 'failed'])
