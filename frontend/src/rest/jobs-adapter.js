@@ -4,7 +4,6 @@
 
 export const JOB_STATUSES = Object.freeze(['pending', 'processing', 'completed', 'failed'])
 export const FINISHED_STATUSES = Object.freeze(['completed', 'failed'])
-export const DOWNLOAD_KINDS = Object.freeze(['csv', 'report'])
 export const JOB_LANGUAGES = Object.freeze(['en', 'de'])
 export const TOP_N_LIMITS = Object.freeze({ min: 1, max: 100, default: 10 })
 export const ACCEPTED_FILE_TYPES = '.txt,.md,.csv'
@@ -62,6 +61,9 @@ function normalizeColumnSummary(summary) {
 export function normalizeResults(raw) {
   const data = raw.data
   return {
+    // `files` names each output kind with its download link, so the offered downloads follow
+    // the backend's own table of outputs.
+    downloads: Object.entries(raw.files ?? {}).map(([kind, url]) => ({ kind, url })),
     language: data.language ?? '',
     wordCount: data.word_count,
     sentenceCount: data.sentence_count,

@@ -107,6 +107,17 @@ describe('JobDetailView', () => {
     ])
   })
 
+  it('offers the downloads the API names, a kind unknown to the catalogs under its name', async () => {
+    const files = { report: `/api/v1/jobs/download/${JOB_ID}/report/`, slides: '/api/v1/s/' }
+    server
+      .on('GET', `jobs/status/${JOB_ID}/`, { data: jobJson() })
+      .on('GET', `jobs/results/${JOB_ID}/`, { data: { ...resultsJson(), files } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
+    await flushPromises()
+    const buttons = wrapper.findAll('[data-testid="download"]').map((node) => node.text())
+    expect(buttons).toEqual(['Report (Markdown)', 'slides'])
+  })
+
   it('shows a failed download as an alert', async () => {
     server
       .on('GET', `jobs/status/${JOB_ID}/`, { data: jobJson() })
