@@ -4,6 +4,8 @@
 
 export const JOB_STATUSES = Object.freeze(['pending', 'processing', 'completed', 'failed'])
 export const FINISHED_STATUSES = Object.freeze(['completed', 'failed'])
+// The worker's four phases, in order (backend/jobs/services.py, job_process).
+export const JOB_PHASES = Object.freeze(['prepare', 'analyse', 'save', 'cleanup'])
 export const JOB_LANGUAGES = Object.freeze(['en', 'de'])
 export const TOP_N_LIMITS = Object.freeze({ min: 1, max: 100, default: 10 })
 export const ACCEPTED_FILE_TYPES = '.txt,.md,.csv'
@@ -27,6 +29,9 @@ export function normalizeJob(raw) {
     id: raw.id,
     title: raw.title ?? '',
     status: raw.status,
+    // Which of JOB_PHASES a processing job is in; null when the answer names none (the status
+    // endpoint does not send `phase` yet) or one this client does not know.
+    phase: JOB_PHASES.includes(raw.phase) ? raw.phase : null,
     errorMessage: raw.error_message ?? '',
     // Only the list carries the uploaded file's name.
     inputName: raw.input_filename ?? '',

@@ -125,6 +125,16 @@ describe('jobs', () => {
     })
   })
 
+  it('reads the phase of a processing job, and none it does not know', async () => {
+    server
+      .on('GET', 'jobs/status/5/', { data: { id: 5, status: 'processing', phase: 'save' } })
+      .on('GET', 'jobs/status/6/', { data: { id: 6, status: 'processing', phase: 'upload' } })
+      .on('GET', 'jobs/status/7/', { data: { id: 7, status: 'processing' } })
+    expect((await api.getJobStatus(5)).phase).toBe('save')
+    expect((await api.getJobStatus(6)).phase).toBeNull()
+    expect((await api.getJobStatus(7)).phase).toBeNull()
+  })
+
   it('offers the downloads the results name, in their order', async () => {
     server.on('GET', 'jobs/results/9/', {
       data: {

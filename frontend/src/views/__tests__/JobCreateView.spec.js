@@ -84,6 +84,25 @@ describe('JobCreateView', () => {
     expect(wrapper.emitted('view')).toEqual([[JOB_ID]])
   })
 
+  it('shows the phase while the job runs, and no charts with the results', async () => {
+    const answers = [jobJson({ status: 'processing', phase: 'analyse' }), jobJson()]
+    server
+      .on('GET', `jobs/status/${JOB_ID}/`, () => ({ data: answers.shift() ?? jobJson() }))
+      .on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
+    const { wrapper } = mountWithApp(JobCreateView)
+    await fillAndSubmit(wrapper)
+    expect(wrapper.find('[data-testid="job-phase-summary"]').text()).toBe(
+      'Queued, waiting to start.',
+    )
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(wrapper.find('[aria-current="step"]').text()).toContain('Analyse')
+    await vi.advanceTimersByTimeAsync(2000)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="job-results"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="job-phases"]').exists()).toBe(false)
+    expect(wrapper.find('canvas').exists()).toBe(false)
+  })
+
   it('shows why a job failed', async () => {
     statusSequence('failed')
     const { wrapper } = mountWithApp(JobCreateView)

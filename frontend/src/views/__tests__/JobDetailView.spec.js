@@ -151,6 +151,29 @@ describe('JobDetailView', () => {
     expect(wrapper.find('[data-testid="job-results"]').exists()).toBe(true)
   })
 
+  it('shows which phase a running job is in, and the charts once it completed', async () => {
+    vi.useFakeTimers()
+    const answers = [
+      jobJson({ status: 'processing', phase: 'prepare' }),
+      jobJson({ status: 'processing', phase: 'analyse' }),
+      jobJson(),
+    ]
+    server
+      .on('GET', `jobs/status/${JOB_ID}/`, () => ({ data: answers.shift() ?? jobJson() }))
+      .on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
+    await flushPromises()
+    const summary = () => wrapper.find('[data-testid="job-phase-summary"]')
+    expect(summary().text()).toBe('Phase 1 of 4: Read the input.')
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(summary().text()).toBe('Phase 2 of 4: Analyse.')
+    await vi.advanceTimersByTimeAsync(2000)
+    await flushPromises()
+    await vi.dynamicImportSettled()
+    expect(wrapper.find('[data-testid="job-phases"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="terms-chart"] canvas').exists()).toBe(true)
+  })
+
   it('deletes only after confirmation; Escape cancels', async () => {
     server
       .on('GET', `jobs/status/${JOB_ID}/`, {
