@@ -10,12 +10,12 @@ export default [
   {
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      // Seed section 5: the API module is the only place that talks HTTP.
+      // One module talks HTTP, so auth, language and error handling apply to every request.
       'no-restricted-imports': [
         'error',
         { paths: [{ name: 'axios', message: 'Call the API through src/rest/rest.js.' }] },
       ],
-      // Tailwind classes only (seed section 5): no component styles.
+      // Tailwind classes only: one styling system, and no CSS that outlives the markup using it.
       'vue/no-restricted-block': ['error', { element: 'style', message: 'Use Tailwind classes.' }],
     },
   },

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 
 import { expect, test } from '@playwright/test'
 
+import { BAR_COLOR } from '../src/components/bar-chart-config.js'
 import { linkParameter, waitForMessageTo } from './mailpit.js'
 import { readZip } from './zip.js'
 
@@ -54,24 +55,51 @@ async function signIn(page, password = account.password) {
   await page.getByRole('button', { name: en('auth.submitLogin'), exact: true }).click()
 }
 
-async function submitAnalysis(page, { title, text, csv }) {
-  await page.getByRole('tab', { name: en('nav.form') }).click()
-  await page.getByLabel(en('form.titleLabel'), { exact: true }).fill(title)
+async function submitAnalysis(page, { title, text, csv }, { language = 'en', phasesShot } = {}) {
+  const ui = (key, params) => message(language, key, params)
+  await page.getByRole('tab', { name: ui('nav.form') }).click()
+  await page.getByLabel(ui('form.titleLabel'), { exact: true }).fill(title)
   if (csv) {
-    await page.getByRole('radio', { name: en('form.sources.file') }).check()
+    await page.getByRole('radio', { name: ui('form.sources.file') }).check()
     await page
-      .getByLabel(en('form.fileLabel'), { exact: true })
+      .getByLabel(ui('form.fileLabel'), { exact: true })
       .setInputFiles({ name: 'prices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
   } else {
-    await page.getByLabel(en('form.textLabel'), { exact: true }).fill(text)
+    await page.getByLabel(ui('form.textLabel'), { exact: true }).fill(text)
   }
-  await page.getByRole('button', { name: en('form.submit') }).click()
+  await page.getByRole('button', { name: ui('form.submit') }).click()
+  if (phasesShot) {
+    // Until its first poll (2 s) the page shows the job as the create call answered: pending.
+    await expect(page.getByTestId('job-phases')).toBeVisible()
+    await screenshot(page, phasesShot)
+  }
   // Pending -> processing -> completed, polled by the page; the worker takes a few seconds.
   await expect(page.getByTestId('job-progress').getByTestId('status-badge')).toHaveText(
-    new RegExp(en('status.completed')),
+    new RegExp(ui('status.completed')),
     { timeout: 90_000 },
   )
   await expect(page.getByTestId('job-results')).toBeVisible()
+}
+
+// Pixels of the bars' colour on a chart's canvas: one that failed to draw stays blank.
+async function expectChartDrawn(canvas) {
+  await expect(canvas).toBeVisible()
+  const [red, green, blue] = [1, 3, 5].map((at) => parseInt(BAR_COLOR.slice(at, at + 2), 16))
+  await expect
+    .poll(() =>
+      canvas.evaluate(
+        (node, rgb) => {
+          const { data } = node.getContext('2d').getImageData(0, 0, node.width, node.height)
+          let count = 0
+          for (let i = 0; i < data.length; i += 4) {
+            if (data[i] === rgb[0] && data[i + 1] === rgb[1] && data[i + 2] === rgb[2]) count += 1
+          }
+          return count
+        },
+        [red, green, blue],
+      ),
+    )
+    .toBeGreaterThan(200)
 }
 
 test.describe.serial('the app on the real stack', () => {
@@ -136,7 +164,7 @@ test.describe.serial('the app on the real stack', () => {
     })
 
     await test.step('analyse a text until it completes', async () => {
-      await submitAnalysis(page, { title: 'River notes', text: TEXT })
+      await submitAnalysis(page, { title: 'River notes', text: TEXT }, { phasesShot: '04a-phases' })
       await expect(page.getByTestId('results.words')).toHaveText('28')
       await expect(page.getByTestId('top-terms').locator('tbody tr').first()).toContainText('river')
       await screenshot(page, '04-analysis-completed')
@@ -146,6 +174,11 @@ test.describe.serial('the app on the real stack', () => {
       await page.getByRole('button', { name: en('form.openDetails') }).click()
       await expect(page.getByRole('heading', { name: 'River notes' })).toBeVisible()
       await expect(page.getByTestId('results.sentences')).toHaveText('3')
+      await expectChartDrawn(page.getByTestId('terms-chart').locator('canvas'))
+      await expect(page.getByTestId('terms-chart').locator('canvas')).toHaveAttribute(
+        'aria-label',
+        /river 4/,
+      )
       await screenshot(page, '05-detail')
     })
 
@@ -178,6 +211,17 @@ test.describe.serial('the app on the real stack', () => {
       const price = page.getByTestId('csv-columns').getByRole('row', { name: /price/ })
       await expect(price).toContainText('3.33')
       await screenshot(page, '06-csv-completed')
+    })
+
+    await test.step('the details of the CSV job chart its numeric column', async () => {
+      await page.getByRole('button', { name: en('form.openDetails') }).click()
+      await expect(page.getByRole('heading', { name: 'Prices' })).toBeVisible()
+      const columns = page.getByTestId('column-charts').getByRole('listitem')
+      await expect(columns).toHaveCount(1)
+      await expect(columns.getByRole('heading', { name: 'price' })).toBeVisible()
+      await expectChartDrawn(columns.locator('canvas'))
+      await expectChartDrawn(page.getByTestId('terms-chart').locator('canvas'))
+      await screenshot(page, '06b-csv-detail-charts')
     })
 
     await test.step('the list shows both, filterable by status', async () => {
@@ -229,6 +273,23 @@ test.describe.serial('the app on the real stack', () => {
       await page.keyboard.press('ArrowRight')
       await expect(page.getByRole('tab', { name: de('nav.form') })).toBeFocused()
       await expect(page.getByTestId('job-form')).toBeVisible()
+    })
+
+    await test.step('in German: the phases while a job runs, the charts once it completed', async () => {
+      await submitAnalysis(
+        page,
+        { title: 'Preise', csv: CSV },
+        { language: 'de', phasesShot: '12-phases-german' },
+      )
+      await page.getByRole('button', { name: de('form.openDetails') }).click()
+      await expect(page.getByRole('heading', { name: 'Preise' })).toBeVisible()
+      const column = page.getByTestId('column-charts').getByRole('listitem')
+      await expect(column.locator('canvas')).toHaveAttribute(
+        'aria-label',
+        de('results.columnChart', { column: 'price', min: '2,5', mean: '3,33', max: '4' }),
+      )
+      await expectChartDrawn(column.locator('canvas'))
+      await screenshot(page, '13-detail-charts-german')
     })
 
     await test.step('log out; a reload stays logged out', async () => {

@@ -1,5 +1,5 @@
-// Multi-mount (seed section 21): Django pages place mount points; each one present gets its own
-// app, and a page without it is skipped.
+// Mounts a Vue app into an element that a Django page placed, with vue-i18n and a Pinia of its
+// own; a page without that element gets no app, so one bundle can serve pages that differ.
 import { createPinia } from 'pinia'
 import piniaPluginPersistedstate from 'pinia-plugin-persistedstate'
 import { createApp, watch } from 'vue'

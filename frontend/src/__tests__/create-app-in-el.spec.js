@@ -39,7 +39,7 @@ afterEach(() => {
 
 describe('createAppInEl', () => {
   it('skips a page without the mount point', () => {
-    expect(mountAt('#vue-feature').app).toBeNull()
+    expect(mountAt('#not-on-this-page').app).toBeNull()
     expect(document.body.innerHTML).toBe('<div id="vue-app"></div>')
   })
 

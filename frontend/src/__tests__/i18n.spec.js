@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 import { compileMessage } from '../../build-plugins/vue-i18n.js'
 import { SUPPORTED_LANGUAGES, createAppI18n } from '../i18n.js'
-import { JOB_LANGUAGES, JOB_STATUSES } from '../rest/job-fields.js'
+import { JOB_LANGUAGES, JOB_PHASES, JOB_STATUSES } from '../rest/jobs-adapter.js'
 
 const srcDir = dirname(dirname(fileURLToPath(import.meta.url)))
 const load = (language) =>
@@ -65,6 +65,8 @@ describe('translations', () => {
     for (const kind of ['csv', 'report', 'archive']) used.add(`detail.download.${kind}`)
     for (const source of ['text', 'file']) used.add(`form.sources.${source}`)
     for (const type of ['numeric', 'text', 'empty']) used.add(`results.types.${type}`)
+    for (const phase of JOB_PHASES) used.add(`phases.names.${phase}`)
+    for (const state of ['done', 'current', 'upcoming']) used.add(`phases.states.${state}`)
 
     expect(used.size).toBeGreaterThan(50)
     expect([...used].filter((key) => !keysOf('en').has(key))).toEqual([])

@@ -1,13 +1,17 @@
 import { onScopeDispose, ref } from 'vue'
 
 import { extractErrorMessage } from '@/rest/errors.js'
-import { FINISHED_STATUSES } from '@/rest/job-fields.js'
+import { FINISHED_STATUSES } from '@/rest/jobs-adapter.js'
 import api from '@/rest/rest.js'
 
-// Polls a job's status: every `interval` ms while the status moves, slowing by `backoff` up to
+// Polls a job's status: every `interval` ms while it moves (status or phase), slowing by `backoff` up to
 // `maxInterval` while it does not (a long job costs few requests), and doubling the wait after a
 // failed request. Stops on completed/failed, after `maxErrors` failures in a row, on stop(),
 // and when the component using it goes away.
+function sameStage(a, b) {
+  return a?.status === b?.status && (a?.phase ?? null) === (b?.phase ?? null)
+}
+
 export function useJobPolling({
   interval = 2000,
   maxInterval = 10000,
@@ -34,7 +38,7 @@ export function useJobPolling({
       const next = await api.getJobStatus(id)
       if (thisRun !== run) return
       failures = 0
-      delay = next.status === job.value?.status ? Math.min(delay * backoff, maxInterval) : interval
+      delay = sameStage(next, job.value) ? Math.min(delay * backoff, maxInterval) : interval
       job.value = next
       if (FINISHED_STATUSES.includes(next.status)) {
         isPolling.value = false

@@ -1,9 +1,9 @@
-// The one API module (seed section 17): every request goes through `http`, and nothing else in
-// the app imports axios.
+// The one API module: every request goes through `http`, so the token, the language header and
+// the logout on a revoked token apply to all of them; nothing else in the app imports axios.
 import axios from 'axios'
 
 import { readAppConfig } from '@/config.js'
-import { jobRequestBody, normalizeJob, normalizePage, normalizeResults } from './job-fields.js'
+import { jobRequestBody, normalizeJob, normalizePage, normalizeResults } from './jobs-adapter.js'
 
 export const http = axios.create({ baseURL: readAppConfig().apiRoot })
 
@@ -74,6 +74,13 @@ async function decodeBlobError(error) {
     }
   }
   throw error
+}
+
+// The API's own links are absolute paths (/api/v1/jobs/download/...): one under the API root is
+// requested relative to it, like every other call; any other is taken as it is.
+function requestPath(url) {
+  const root = http.defaults.baseURL
+  return url.startsWith(root) ? url.slice(root.length) : new URL(url, window.location.href).href
 }
 
 async function download(path, fallbackName) {
@@ -154,9 +161,11 @@ export default {
   deleteJob(id) {
     return http.delete(`jobs/delete/${id}/`)
   },
-  downloadJobFile(id, kind) {
-    return download(`jobs/download/${id}/${kind}/`, `job-${id}-${kind}`)
+  // `file` is one of the results' downloads: {kind, url}.
+  downloadJobFile(id, file) {
+    return download(requestPath(file.url), `job-${id}-${file.kind}`)
   },
+  // The list's items carry no links, so its one download (the archive) uses the documented path.
   downloadJobArchive(id) {
     return download(`jobs/download-archive/${id}/`, `job-${id}.zip`)
   },

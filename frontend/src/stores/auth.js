@@ -1,5 +1,6 @@
-// Seed section 22, as written there. pinia-plugin-persistedstate 4 renamed two options:
-// `paths` is now `pick`, and `afterRestore` is now `afterHydrate`.
+// The session: the token (dj-rest-auth) and user, kept in localStorage so a reload stays
+// signed in. pinia-plugin-persistedstate 4 names its options `pick` and `afterHydrate`
+// (`paths` and `afterRestore` before).
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
@@ -9,23 +10,19 @@ import api from '@/rest/rest.js'
 export const useAuthStore = defineStore(
   'auth',
   () => {
-    // STATE
     const user = ref(null)
     const token = ref(null)
     const isLoading = ref(false)
     const error = ref(null)
-
-    // COMPUTED (Getters)
     const isAuthenticated = computed(() => !!token.value)
     const username = computed(() => user.value?.username || user.value?.email || '')
 
-    // ACTIONS
     async function login(credentials) {
       isLoading.value = true
       error.value = null
       try {
         const response = await api.login(credentials)
-        token.value = response.data.key // Token from dj-rest-auth
+        token.value = response.data.key
         api.setAuthHeader(token.value)
         await fetchUser()
       } catch (err) {
@@ -38,7 +35,7 @@ export const useAuthStore = defineStore(
 
     async function logout() {
       try {
-        await api.logout() // Optional - continue even if it fails
+        await api.logout()
       } catch {
         // The token is dropped locally either way.
       }
@@ -53,10 +50,10 @@ export const useAuthStore = defineStore(
     }
 
     function initialize() {
-      // Called on app mount: the token came back from localStorage.
+      // A token restored from localStorage may have been revoked meanwhile: check it.
       if (token.value) {
         api.setAuthHeader(token.value)
-        fetchUser().catch(() => logout()) // Invalid token -> logout
+        fetchUser().catch(() => logout())
       }
     }
 
@@ -83,7 +80,7 @@ export const useAuthStore = defineStore(
       key: 'auth',
       pick: ['token', 'user'],
       afterHydrate: (ctx) => {
-        // Restore the auth header after a page reload.
+        // The header lives in the axios instance, which a reload starts without.
         if (ctx.store.token) {
           api.setAuthHeader(ctx.store.token)
         }

@@ -102,7 +102,11 @@ export function resultsJson(overrides = {}) {
     id: JOB_ID,
     title: 'Essay',
     status: 'completed',
-    files: {},
+    files: {
+      csv: `/api/v1/jobs/download/${JOB_ID}/csv/`,
+      report: `/api/v1/jobs/download/${JOB_ID}/report/`,
+      archive: `/api/v1/jobs/download-archive/${JOB_ID}/`,
+    },
     data: {
       language: 'en',
       word_count: 120,

@@ -78,6 +78,18 @@ describe('useJobPolling', () => {
     expect(gaps.slice(0, 6)).toEqual([2000, 3000, 4500, 6750, 10000, 10000])
   })
 
+  it('keeps the short interval while the phase moves', async () => {
+    const phases = ['prepare', 'analyse', 'save']
+    server.on('GET', 'jobs/status/1/', () => ({
+      data: { id: 1, status: 'processing', phase: phases.shift() ?? 'save' },
+    }))
+    const polling = startPolling()
+    polling.start(1, { id: 1, status: 'processing', phase: null })
+    await vi.advanceTimersByTimeAsync(6000)
+    expect(server.requests).toHaveLength(3)
+    expect(polling.job.value.phase).toBe('save')
+  })
+
   it('stops when the component goes away', async () => {
     statuses('processing')
     const polling = startPolling()

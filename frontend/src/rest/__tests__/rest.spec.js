@@ -125,6 +125,29 @@ describe('jobs', () => {
     })
   })
 
+  it('reads the phase of a processing job, and none it does not know', async () => {
+    server
+      .on('GET', 'jobs/status/5/', { data: { id: 5, status: 'processing', phase: 'save' } })
+      .on('GET', 'jobs/status/6/', { data: { id: 6, status: 'processing', phase: 'upload' } })
+      .on('GET', 'jobs/status/7/', { data: { id: 7, status: 'processing' } })
+    expect((await api.getJobStatus(5)).phase).toBe('save')
+    expect((await api.getJobStatus(6)).phase).toBeNull()
+    expect((await api.getJobStatus(7)).phase).toBeNull()
+  })
+
+  it('offers the downloads the results name, in their order', async () => {
+    server.on('GET', 'jobs/results/9/', {
+      data: {
+        files: { report: '/api/v1/jobs/download/9/report/', zip: '/api/v1/x/9/' },
+        data: { top_terms: [], csv: null },
+      },
+    })
+    expect((await api.getJobResults(9)).downloads).toEqual([
+      { kind: 'report', url: '/api/v1/jobs/download/9/report/' },
+      { kind: 'zip', url: '/api/v1/x/9/' },
+    ])
+  })
+
   it('uses the documented paths for status, delete and downloads', async () => {
     server
       .on('GET', 'jobs/status/5/', { data: { id: 5, status: 'processing' } })
@@ -155,11 +178,18 @@ describe('downloads', () => {
       data: new Blob(['term,count\n']),
       headers: { 'content-disposition': 'attachment; filename="essay-terms.csv"' },
     })
-    const name = await api.downloadJobFile(5, 'csv')
+    const name = await api.downloadJobFile(5, { kind: 'csv', url: '/api/v1/jobs/download/5/csv/' })
     expect(server.requests[0].responseType).toBe('blob')
     expect(name).toBe('essay-terms.csv')
     expect(clicked).toEqual([{ href: 'blob:stub', download: 'essay-terms.csv' }])
     expect(window.URL.revokeObjectURL).toHaveBeenCalledWith('blob:stub')
+  })
+
+  it('requests a link outside the API root as it is', async () => {
+    const absolute = `${window.location.origin}/media/x.csv`
+    server.on('GET', absolute, { data: new Blob(['x']) })
+    expect(await api.downloadJobFile(5, { kind: 'csv', url: '/media/x.csv' })).toBe('job-5-csv')
+    expect(server.requests.map((r) => r.url)).toEqual([absolute])
   })
 
   it('falls back to a name of its own without the header', async () => {
@@ -172,7 +202,9 @@ describe('downloads', () => {
       status: 404,
       data: new Blob([JSON.stringify({ detail: 'Not found.' })], { type: 'application/json' }),
     })
-    const error = await api.downloadJobFile(5, 'report').catch((err) => err)
+    const error = await api
+      .downloadJobFile(5, { kind: 'report', url: '/api/v1/jobs/download/5/report/' })
+      .catch((err) => err)
     expect(extractErrorMessage(error)).toBe('Not found.')
     expect(clicked).toEqual([])
   })

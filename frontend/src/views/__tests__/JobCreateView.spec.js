@@ -5,7 +5,7 @@ import { JOB_ID, jobJson, resultsJson, useStubHttp } from '@/__tests__/support/h
 import { mountWithApp } from '@/__tests__/support/mount.js'
 import { field } from '@/__tests__/support/queries.js'
 
-import FormView from '../FormView.vue'
+import JobCreateView from '../JobCreateView.vue'
 
 const server = useStubHttp()
 
@@ -34,9 +34,9 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-describe('FormView', () => {
+describe('JobCreateView', () => {
   it('checks the input before sending anything', async () => {
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await field(wrapper, 'Number of top terms').setValue('0')
     await wrapper.find('form').trigger('submit')
     expect(server.requests).toEqual([])
@@ -46,7 +46,7 @@ describe('FormView', () => {
   })
 
   it('asks for a file in file mode', async () => {
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await wrapper.find('input[type="radio"][value="file"]').setValue()
     await field(wrapper, 'Title').setValue('Data')
     await wrapper.find('form').trigger('submit')
@@ -57,7 +57,7 @@ describe('FormView', () => {
   it('submits, polls until completed, and shows the results', async () => {
     statusSequence('processing', 'completed')
     server.on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await field(wrapper, 'Language').setValue('de')
     await fillAndSubmit(wrapper)
 
@@ -84,9 +84,28 @@ describe('FormView', () => {
     expect(wrapper.emitted('view')).toEqual([[JOB_ID]])
   })
 
+  it('shows the phase while the job runs, and no charts with the results', async () => {
+    const answers = [jobJson({ status: 'processing', phase: 'analyse' }), jobJson()]
+    server
+      .on('GET', `jobs/status/${JOB_ID}/`, () => ({ data: answers.shift() ?? jobJson() }))
+      .on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
+    const { wrapper } = mountWithApp(JobCreateView)
+    await fillAndSubmit(wrapper)
+    expect(wrapper.find('[data-testid="job-phase-summary"]').text()).toBe(
+      'Queued, waiting to start.',
+    )
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(wrapper.find('[aria-current="step"]').text()).toContain('Analyse')
+    await vi.advanceTimersByTimeAsync(2000)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="job-results"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="job-phases"]').exists()).toBe(false)
+    expect(wrapper.find('canvas').exists()).toBe(false)
+  })
+
   it('shows why a job failed', async () => {
     statusSequence('failed')
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await fillAndSubmit(wrapper)
     await vi.advanceTimersByTimeAsync(2000)
     expect(wrapper.find('[role="alert"]').text()).toBe('The analysis failed: Not UTF-8.')
@@ -98,7 +117,7 @@ describe('FormView', () => {
       status: 400,
       data: { text: ['Text is larger than 1 MB.'], options: { top_n: ['Unknown.'] } },
     })
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await fillAndSubmit(wrapper)
     const describedBy = field(wrapper, 'Text').attributes('aria-describedby')
     expect(wrapper.find(`#${describedBy}`).text()).toBe('Text is larger than 1 MB.')
@@ -108,14 +127,14 @@ describe('FormView', () => {
 
   it('shows other submit errors as an alert and keeps the input', async () => {
     server.on('POST', 'jobs/create/', { status: 403, data: { detail: 'Not allowed.' } })
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await fillAndSubmit(wrapper)
     expect(wrapper.find('[role="alert"]').text()).toBe('Not allowed.')
     expect(field(wrapper, 'Title').element.value).toBe('Essay')
   })
 
   it('uploads the chosen file', async () => {
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await wrapper.find('input[type="radio"][value="file"]').setValue()
     await field(wrapper, 'Title').setValue('Data')
     const input = field(wrapper, 'File')
@@ -129,7 +148,7 @@ describe('FormView', () => {
 
   it('stops polling when the view is left', async () => {
     statusSequence('processing')
-    const { wrapper } = mountWithApp(FormView)
+    const { wrapper } = mountWithApp(JobCreateView)
     await fillAndSubmit(wrapper)
     await vi.advanceTimersByTimeAsync(2000)
     const polled = server.requestsTo('GET', `jobs/status/${JOB_ID}/`).length

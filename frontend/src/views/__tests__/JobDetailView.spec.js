@@ -5,7 +5,7 @@ import { JOB_ID, jobJson, resultsJson, useStubHttp } from '@/__tests__/support/h
 import { mountWithApp } from '@/__tests__/support/mount.js'
 import { buttonNamed } from '@/__tests__/support/queries.js'
 
-import DetailView from '../DetailView.vue'
+import JobDetailView from '../JobDetailView.vue'
 
 const server = useStubHttp()
 
@@ -13,17 +13,17 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-describe('DetailView', () => {
+describe('JobDetailView', () => {
   it('shows a loading state first', async () => {
     server.on('GET', `jobs/status/${JOB_ID}/`, () => new Promise(() => {}))
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     expect(wrapper.find('[role="status"]').text()).toBe('Loading…')
   })
 
   it('shows a missing job as an error with a retry', async () => {
     server.on('GET', `jobs/status/${JOB_ID}/`, { status: 404, data: { detail: 'Not found.' } })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     expect(wrapper.find('[role="alert"]').text()).toContain('Not found.')
     expect(buttonNamed(wrapper, 'Try again').exists()).toBe(true)
@@ -60,7 +60,7 @@ describe('DetailView', () => {
           },
         }),
       })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
 
     expect(wrapper.find('h2').text()).toBe('Essay')
@@ -92,7 +92,7 @@ describe('DetailView', () => {
       .on('GET', `jobs/status/${JOB_ID}/`, { data: jobJson() })
       .on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
       .on('GET', /^jobs\/download/, { data: new Blob(['x']) })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     for (const label of ['Term frequencies (CSV)', 'Report (Markdown)', 'Everything (ZIP)']) {
       await buttonNamed(wrapper, label).trigger('click')
@@ -107,6 +107,17 @@ describe('DetailView', () => {
     ])
   })
 
+  it('offers the downloads the API names, a kind unknown to the catalogs under its name', async () => {
+    const files = { report: `/api/v1/jobs/download/${JOB_ID}/report/`, slides: '/api/v1/s/' }
+    server
+      .on('GET', `jobs/status/${JOB_ID}/`, { data: jobJson() })
+      .on('GET', `jobs/results/${JOB_ID}/`, { data: { ...resultsJson(), files } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
+    await flushPromises()
+    const buttons = wrapper.findAll('[data-testid="download"]').map((node) => node.text())
+    expect(buttons).toEqual(['Report (Markdown)', 'slides'])
+  })
+
   it('shows a failed download as an alert', async () => {
     server
       .on('GET', `jobs/status/${JOB_ID}/`, { data: jobJson() })
@@ -115,7 +126,7 @@ describe('DetailView', () => {
         status: 404,
         data: new Blob([JSON.stringify({ detail: 'File is gone.' })]),
       })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     await buttonNamed(wrapper, 'Term frequencies (CSV)').trigger('click')
     await flushPromises()
@@ -130,7 +141,7 @@ describe('DetailView', () => {
         data: jobJson({ status: call++ < 1 ? 'processing' : 'completed' }),
       }))
       .on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     expect(wrapper.find('[data-testid="status-badge"]').text()).toContain('Processing')
     expect(buttonNamed(wrapper, 'Everything (ZIP)')).toBeUndefined()
@@ -140,13 +151,36 @@ describe('DetailView', () => {
     expect(wrapper.find('[data-testid="job-results"]').exists()).toBe(true)
   })
 
+  it('shows which phase a running job is in, and the charts once it completed', async () => {
+    vi.useFakeTimers()
+    const answers = [
+      jobJson({ status: 'processing', phase: 'prepare' }),
+      jobJson({ status: 'processing', phase: 'analyse' }),
+      jobJson(),
+    ]
+    server
+      .on('GET', `jobs/status/${JOB_ID}/`, () => ({ data: answers.shift() ?? jobJson() }))
+      .on('GET', `jobs/results/${JOB_ID}/`, { data: resultsJson() })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
+    await flushPromises()
+    const summary = () => wrapper.find('[data-testid="job-phase-summary"]')
+    expect(summary().text()).toBe('Phase 1 of 4: Read the input.')
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(summary().text()).toBe('Phase 2 of 4: Analyse.')
+    await vi.advanceTimersByTimeAsync(2000)
+    await flushPromises()
+    await vi.dynamicImportSettled()
+    expect(wrapper.find('[data-testid="job-phases"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="terms-chart"] canvas').exists()).toBe(true)
+  })
+
   it('deletes only after confirmation; Escape cancels', async () => {
     server
       .on('GET', `jobs/status/${JOB_ID}/`, {
         data: jobJson({ status: 'failed', error_message: 'Bad CSV.' }),
       })
       .on('DELETE', `jobs/delete/${JOB_ID}/`, { status: 204 })
-    const { wrapper } = mountWithApp(DetailView, {
+    const { wrapper } = mountWithApp(JobDetailView, {
       props: { jobId: JOB_ID },
       attachTo: document.body,
     })
@@ -175,7 +209,7 @@ describe('DetailView', () => {
     server
       .on('GET', `jobs/status/${JOB_ID}/`, { data: jobJson({ status: 'failed' }) })
       .on('DELETE', `jobs/delete/${JOB_ID}/`, { status: 404, data: { detail: 'Not found.' } })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     await buttonNamed(wrapper, 'Delete').trigger('click')
     await buttonNamed(wrapper.find('[role="alertdialog"]'), 'Delete').trigger('click')
@@ -190,7 +224,7 @@ describe('DetailView', () => {
       .on('GET', `jobs/results/${JOB_ID}/`, {
         data: resultsJson().data,
       })
-    const { wrapper } = mountWithApp(DetailView, { props: { jobId: JOB_ID } })
+    const { wrapper } = mountWithApp(JobDetailView, { props: { jobId: JOB_ID } })
     await flushPromises()
     await buttonNamed(wrapper, '← Back to the list').trigger('click')
     expect(wrapper.emitted('back')).toHaveLength(1)

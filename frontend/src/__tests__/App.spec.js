@@ -5,7 +5,7 @@ import { JOB_ID, jobJson, resultsJson, useStubHttp } from '@/__tests__/support/h
 import { mountWithApp, storeSession } from '@/__tests__/support/mount.js'
 import api from '@/rest/rest.js'
 
-import AppContainer from '../AppContainer.vue'
+import App from '../App.vue'
 
 const server = useStubHttp()
 let wrapper
@@ -14,7 +14,7 @@ function tab(name) {
   return wrapper.findAll('[role="tab"]').find((node) => node.text() === name)
 }
 
-// Async views (FormView, DetailView, SettingsView) load through dynamic import().
+// Async views (JobCreateView, JobDetailView, SettingsView) load through dynamic import().
 async function settle() {
   await flushPromises()
   await vi.dynamicImportSettled()
@@ -40,9 +40,9 @@ afterEach(() => {
   api.unsetAuthHeader()
 })
 
-describe('AppContainer', () => {
+describe('App', () => {
   it('shows the sign-in form without a session, and the version in the footer', async () => {
-    ;({ wrapper } = mountWithApp(AppContainer))
+    ;({ wrapper } = mountWithApp(App))
     await settle()
     expect(wrapper.find('h2').text()).toBe('Sign in')
     expect(wrapper.find('[role="tablist"]').exists()).toBe(false)
@@ -51,7 +51,7 @@ describe('AppContainer', () => {
 
   it('shows the tabs and the list for a signed-in user', async () => {
     storeSession()
-    ;({ wrapper } = mountWithApp(AppContainer, { attachTo: document.body }))
+    ;({ wrapper } = mountWithApp(App, { attachTo: document.body }))
     await settle()
     expect(wrapper.findAll('[role="tab"]').map((node) => node.text())).toEqual([
       'List',
@@ -70,7 +70,7 @@ describe('AppContainer', () => {
 
   it('moves between tabs with the arrow keys, Home and End', async () => {
     storeSession()
-    ;({ wrapper } = mountWithApp(AppContainer, { attachTo: document.body }))
+    ;({ wrapper } = mountWithApp(App, { attachTo: document.body }))
     await settle()
     await tab('List').trigger('keydown', { key: 'ArrowRight' })
     await settle()
@@ -93,7 +93,7 @@ describe('AppContainer', () => {
 
   it('opens a job from the list and comes back', async () => {
     storeSession()
-    ;({ wrapper } = mountWithApp(AppContainer))
+    ;({ wrapper } = mountWithApp(App))
     await settle()
     await wrapper
       .findAll('button')
@@ -112,7 +112,7 @@ describe('AppContainer', () => {
 
   it('logs out from the user menu, which Escape closes', async () => {
     storeSession()
-    ;({ wrapper } = mountWithApp(AppContainer, { attachTo: document.body }))
+    ;({ wrapper } = mountWithApp(App, { attachTo: document.body }))
     await settle()
     const menuButton = wrapper.find('[data-testid="user-menu"]')
     await menuButton.trigger('click')
@@ -134,7 +134,7 @@ describe('AppContainer', () => {
 
   it('speaks German when German is chosen', async () => {
     storeSession()
-    ;({ wrapper } = mountWithApp(AppContainer, { locale: 'de' }))
+    ;({ wrapper } = mountWithApp(App, { locale: 'de' }))
     await settle()
     expect(wrapper.findAll('[role="tab"]').map((node) => node.text())).toEqual([
       'Liste',

@@ -5,7 +5,7 @@ import { jobJson, useStubHttp } from '@/__tests__/support/http.js'
 import { mountWithApp } from '@/__tests__/support/mount.js'
 import { buttonNamed } from '@/__tests__/support/queries.js'
 
-import ListView from '../ListView.vue'
+import JobListView from '../JobListView.vue'
 
 const server = useStubHttp()
 
@@ -13,17 +13,17 @@ function page(results, count = results.length) {
   return { data: { count, next: null, previous: null, results } }
 }
 
-describe('ListView', () => {
+describe('JobListView', () => {
   it('shows a loading state first', async () => {
     server.on('GET', 'jobs/list/', () => new Promise(() => {}))
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     expect(wrapper.find('[role="status"]').text()).toBe('Loading…')
   })
 
   it('shows the empty state with a way to start', async () => {
     server.on('GET', 'jobs/list/', page([]))
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     expect(wrapper.find('[data-testid="list-empty"]').text()).toContain('No analyses yet.')
     await buttonNamed(wrapper, 'Start your first analysis').trigger('click')
@@ -32,7 +32,7 @@ describe('ListView', () => {
 
   it('shows an error with a retry', async () => {
     server.on('GET', 'jobs/list/', { status: 500, data: '<!doctype html><title>x</title>' })
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     expect(wrapper.find('[role="alert"]').text()).toContain('The server had a problem (error 500)')
 
@@ -51,7 +51,7 @@ describe('ListView', () => {
         jobJson({ id: 2, title: 'Busy', status: 'processing' }),
       ]),
     )
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     const cards = wrapper.findAll('article')
     expect(cards.map((card) => card.find('h3').text())).toEqual(['Done', 'Busy'])
@@ -70,7 +70,7 @@ describe('ListView', () => {
     server
       .on('GET', 'jobs/list/', page([jobJson({ id: 4 })]))
       .on('GET', 'jobs/download-archive/4/', { data: new Blob(['PK']) })
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     await buttonNamed(wrapper, 'Download').trigger('click')
     await flushPromises()
@@ -80,7 +80,7 @@ describe('ListView', () => {
 
   it('filters by status from page 1, with the pressed filter marked', async () => {
     server.on('GET', 'jobs/list/', page([jobJson()], 25))
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     await buttonNamed(wrapper, 'Next').trigger('click')
     await flushPromises()
@@ -100,7 +100,7 @@ describe('ListView', () => {
   it('pages with the page size from the settings', async () => {
     localStorage.setItem('settings', JSON.stringify({ language: 'en', pageSize: 5 }))
     server.on('GET', 'jobs/list/', page([jobJson()], 12))
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     expect(server.requests[0].params.page_size).toBe(5)
     expect(wrapper.text()).toContain('Page 1 of 3')
@@ -109,7 +109,7 @@ describe('ListView', () => {
 
   it('says when a filter matches nothing', async () => {
     server.on('GET', 'jobs/list/', page([]))
-    const { wrapper } = mountWithApp(ListView)
+    const { wrapper } = mountWithApp(JobListView)
     await flushPromises()
     await buttonNamed(wrapper, 'Pending').trigger('click')
     await flushPromises()

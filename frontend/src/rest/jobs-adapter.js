@@ -1,9 +1,11 @@
-// The one place that knows the jobs API's field names (backend/jobs serializers). Views only
-// see the shapes returned here, so a renamed field is fixed in this file alone.
+// The jobs API adapter: the one place that knows the jobs API's field names (backend/jobs
+// serializers). Views only see the shapes returned here, so a renamed field is fixed in this
+// file alone.
 
 export const JOB_STATUSES = Object.freeze(['pending', 'processing', 'completed', 'failed'])
 export const FINISHED_STATUSES = Object.freeze(['completed', 'failed'])
-export const DOWNLOAD_KINDS = Object.freeze(['csv', 'report'])
+// The worker's four phases, in order (backend/jobs/services.py, job_process).
+export const JOB_PHASES = Object.freeze(['prepare', 'analyse', 'save', 'cleanup'])
 export const JOB_LANGUAGES = Object.freeze(['en', 'de'])
 export const TOP_N_LIMITS = Object.freeze({ min: 1, max: 100, default: 10 })
 export const ACCEPTED_FILE_TYPES = '.txt,.md,.csv'
@@ -27,6 +29,9 @@ export function normalizeJob(raw) {
     id: raw.id,
     title: raw.title ?? '',
     status: raw.status,
+    // Which of JOB_PHASES a processing job is in; null when the answer names none (the status
+    // endpoint does not send `phase` yet) or one this client does not know.
+    phase: JOB_PHASES.includes(raw.phase) ? raw.phase : null,
     errorMessage: raw.error_message ?? '',
     // Only the list carries the uploaded file's name.
     inputName: raw.input_filename ?? '',
@@ -61,6 +66,9 @@ function normalizeColumnSummary(summary) {
 export function normalizeResults(raw) {
   const data = raw.data
   return {
+    // `files` names each output kind with its download link, so the offered downloads follow
+    // the backend's own table of outputs.
+    downloads: Object.entries(raw.files ?? {}).map(([kind, url]) => ({ kind, url })),
     language: data.language ?? '',
     wordCount: data.word_count,
     sentenceCount: data.sentence_count,
