@@ -1,5 +1,6 @@
-# The seed's familiar entry points. Each target calls a plain script in scripts/, so they
-# work the same with Nix (`nix develop`) or with the tools on PATH.
+# The entry points a Django template's users type by habit (make up, make test, ...). Each
+# target calls a plain script in scripts/, so they work the same with Nix (`nix develop`) or
+# with the tools on PATH.
 # Arguments for `make manage`: make manage ARGS="makemigrations accounts"
 
 .PHONY: help up up-detached down status update createsuperuser manage reset-db test lint e2e
