@@ -77,9 +77,11 @@ class Checkout:
         out = self.run("env").stdout
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
-    def up(self, *processes: str, timeout: float = 90) -> None:
+    def up(self, *processes: str, timeout: int = 180) -> None:
         self.run("scripts/up", "--detached", *processes)
-        status = self.run("scripts/status", "--wait", "--timeout", str(timeout), check=False)
+        status = self.run(
+            "scripts/status", "--wait", "--timeout", str(timeout), check=False, timeout=timeout + 30
+        )
         assert status.returncode == 0, status.stdout + status.stderr + self.logs()
 
     def down(self) -> None:

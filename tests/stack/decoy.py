@@ -71,7 +71,7 @@ class Decoy:
         return subprocess.run(
             [_pg_bin("psql"), "-X", "-A", "-t", "-h", str(self.socket_dir), "-p", DECOY_PORT,
              "-U", "decoy", "-d", "decoy", "-v", "ON_ERROR_STOP=1", "-c", sql],
-            capture_output=True, text=True, check=True, timeout=30, env={"PATH": os.environ["PATH"]},
+            capture_output=True, text=True, check=True, timeout=30,
         ).stdout.strip()  # fmt: skip
 
     def redis_cli(self, *args: str) -> str:
@@ -88,11 +88,13 @@ def start_decoy() -> Decoy:
     root = Path(tempfile.mkdtemp(prefix="stack-decoy-"))
     root.chmod(0o755)
     pgdata, socket_dir, redis_dir = root / "pgdata", root / "socket", root / "redis"
-    for directory in (socket_dir, redis_dir):
+    for directory in (pgdata, socket_dir, redis_dir):
         directory.mkdir()
+    pgdata.chmod(0o700)
     owner = _as_cluster_owner()
     if owner:
-        shutil.chown(socket_dir, "postgres", "postgres")
+        for directory in (pgdata, socket_dir):
+            shutil.chown(directory, "postgres", "postgres")
     subprocess.run(
         [*owner, _pg_bin("initdb"), f"--pgdata={pgdata}", "--username=decoy", "--auth=trust",
          "--encoding=UTF8", "--no-locale", "--no-instructions"],

@@ -36,7 +36,9 @@ def test_a_decoy_cluster_in_the_environment_is_left_untouched_by_up_test_and_res
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        status = checkout.run("scripts/status", "--wait", "--timeout", "300", check=False, env=env)
+        status = checkout.run(
+            "scripts/status", "--wait", "--timeout", "600", check=False, env=env, timeout=620
+        )
         assert status.returncode == 0, status.stdout + status.stderr + checkout.logs()
         assert checkout.run("psql", "-Atc", "SHOW data_directory", env=env).stdout.strip() == (
             own_pgdata
@@ -59,7 +61,7 @@ def test_a_decoy_cluster_in_the_environment_is_left_untouched_by_up_test_and_res
     assert "2 passed, 0 failed" in tested.stdout
     assert decoy.digest() == before
 
-    reset = checkout.run("scripts/reset-db", "--yes", env=env, timeout=400, check=False)
+    reset = checkout.run("scripts/reset-db", "--yes", env=env, timeout=700, check=False)
     assert reset.returncode == 0, reset.stdout + reset.stderr + checkout.logs()
     assert f"removing {own_pgdata}" in reset.stdout
     assert decoy.digest() == before
