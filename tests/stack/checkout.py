@@ -101,14 +101,18 @@ class Checkout:
         return self.run("redis-cli", "-s", self.stack_env()["REDIS_SOCKET"], *args).stdout.strip()
 
     def sync(self) -> None:
-        """Its own venv, from uv.lock (the packages come from uv's cache)."""
+        """Its own venv, from uv.lock (the packages come from uv's cache), as scripts/update
+        makes it, so that `make up` finds it in sync. No bytecode: a copy lives for one test."""
+        self.link_frontend()
         self.run(
-            "uv",
-            "sync",
-            "--locked",
-            "--quiet",
-            timeout=300,
-            env={**self.env, "UV_PYTHON": sys.executable, "UV_PYTHON_DOWNLOADS": "never"},
+            "scripts/update",
+            timeout=600,
+            env={
+                **self.env,
+                "UV_PYTHON": sys.executable,
+                "UV_PYTHON_DOWNLOADS": "never",
+                "UV_COMPILE_BYTECODE": "0",
+            },
         )
 
     def pytest(self, *args: str, timeout: float = 900):

@@ -25,7 +25,6 @@ def test_a_decoy_cluster_in_the_environment_is_left_untouched_by_up_test_and_res
 ):
     checkout = make_checkout()
     checkout.sync()
-    checkout.link_frontend()
     env = {**checkout.env, **decoy.environment()}
     before = decoy.digest()
     own_pgdata = str(checkout.root / ".state" / "postgres")

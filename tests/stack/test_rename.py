@@ -22,8 +22,7 @@ def test_renamed_copy_passes_the_backend_tests(make_checkout):
 
     # The frontend as a new project would have it installed and built: Django's checks read
     # the Vite manifest, the production browser tests drive Playwright from node_modules.
-    # (scripts/test installs and builds it before these tests run.)
-    checkout.link_frontend()
+    # (scripts/test installs and builds it before these tests run; sync links them.)
     checkout.sync()
     checkout.up("postgres", "redis")
     result = checkout.pytest("backend", "-q")

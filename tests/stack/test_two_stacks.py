@@ -24,7 +24,6 @@ def test_two_checkouts_full_stacks_run_at_once_each_on_its_own_ports(make_checko
     checkouts = [make_checkout(name, explicit_ports=False) for name in ("first", "second")]
     for checkout in checkouts:
         checkout.sync()
-        checkout.link_frontend()
     for checkout in checkouts:
         checkout.up(timeout=600)  # all nine processes
 
