@@ -47,23 +47,25 @@ stack_ports_choose() {
   else
     first=$((1 + 16#${CHECKOUT_ID:0:6} % (STACK_PORT_BLOCKS - 1)))
   fi
+  local found=
   for ((candidate = 0; candidate < STACK_PORT_BLOCKS; candidate++)); do
     block=$(((first + candidate) % STACK_PORT_BLOCKS))
     [[ "$block" == 0 && "$first" != 0 ]] && continue
-    # shellcheck disable=SC2046  # one word per port
     ports=$(_stack_block_ports "$block")
-    # shellcheck disable=SC2086
-    [[ -z "$(_stack_ports_taken $ports)" ]] && break
-    block=
+    # shellcheck disable=SC2086  # one word per port
+    if [[ -z "$(_stack_ports_taken $ports)" ]]; then
+      found=$block
+      break
+    fi
   done
-  if [[ -z "$block" ]]; then
+  if [[ -z "$found" ]]; then
     echo "error: no block of free ports for the dev stack; set DJANGO_PORT, VITE_PORT, ... yourself" >&2
     return 1
   fi
   mkdir -p "$STATE_DIR"
   local temp="$STACK_PORT_FILE.$$" i=0 port
   {
-    echo "# This checkout's dev stack ports (block $block), chosen by scripts/up and reused."
+    echo "# This checkout's dev stack ports (block $block), chosen on first use and reused."
     echo "# Delete this file to choose again; export DJANGO_PORT=... (etc.) to override one."
     for port in $ports; do
       echo "${STACK_PORT_NAMES[i]}=$port"
