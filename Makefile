@@ -1,5 +1,6 @@
-# The seed's familiar entry points. Each target calls a plain script in scripts/, so they
-# work the same with Nix (`nix develop`) or with the tools on PATH.
+# The entry points a Django template's users type by habit (make up, make test, ...). Each
+# target calls a plain script in scripts/, so they work the same with Nix (`nix develop`) or
+# with the tools on PATH.
 # Arguments for `make manage`: make manage ARGS="makemigrations accounts"
 
 .PHONY: help up up-detached down status update createsuperuser manage reset-db test lint e2e
@@ -9,7 +10,7 @@ help:
 	@echo "make up-detached      start it in the background"
 	@echo "make down             stop it"
 	@echo "make status           state and readiness of each process"
-	@echo "make update           install the locked Python and npm dependencies"
+	@echo "make update           install the locked Python and npm dependencies (again)"
 	@echo "make createsuperuser  create an admin user"
 	@echo "make manage ARGS=...  run a manage.py command against the stack"
 	@echo "make reset-db         throw the dev database away and rebuild it"
@@ -17,10 +18,13 @@ help:
 	@echo "make lint             ruff, eslint, prettier, shellcheck, ... (pre-commit)"
 	@echo "make e2e              Playwright against the running stack"
 
+# up and test set the checkout up first (scripts/setup): a fresh clone needs nothing else.
 up:
+	scripts/setup
 	scripts/up
 
 up-detached:
+	scripts/setup
 	scripts/up --detached
 
 down:
@@ -42,6 +46,7 @@ reset-db:
 	scripts/reset-db
 
 test:
+	scripts/setup
 	scripts/test
 
 lint:

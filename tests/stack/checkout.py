@@ -5,7 +5,9 @@ Each copy has its own path, so its own socket directory and state: the tests nev
 developer's stack or another copy's.
 """
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +31,7 @@ STACK_VARIABLES = (
     "REDIS_URL",
     "REDIS_SOCKET",
     "CELERY_BROKER_URL",
+    "MEDIA_ROOT",
     "VIRTUAL_ENV",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -74,9 +77,11 @@ class Checkout:
         out = self.run("env").stdout
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
-    def up(self, *processes: str, timeout: float = 90) -> None:
+    def up(self, *processes: str, timeout: int = 180) -> None:
         self.run("scripts/up", "--detached", *processes)
-        status = self.run("scripts/status", "--wait", "--timeout", str(timeout), check=False)
+        status = self.run(
+            "scripts/status", "--wait", "--timeout", str(timeout), check=False, timeout=timeout + 30
+        )
         assert status.returncode == 0, status.stdout + status.stderr + self.logs()
 
     def down(self) -> None:
@@ -96,14 +101,18 @@ class Checkout:
         return self.run("redis-cli", "-s", self.stack_env()["REDIS_SOCKET"], *args).stdout.strip()
 
     def sync(self) -> None:
-        """Its own venv, from uv.lock (the packages come from uv's cache)."""
+        """Its own venv, from uv.lock (the packages come from uv's cache), as scripts/update
+        makes it, so that `make up` finds it in sync. No bytecode: a copy lives for one test."""
+        self.link_frontend()
         self.run(
-            "uv",
-            "sync",
-            "--locked",
-            "--quiet",
-            timeout=300,
-            env={**self.env, "UV_PYTHON": sys.executable, "UV_PYTHON_DOWNLOADS": "never"},
+            "scripts/update",
+            timeout=600,
+            env={
+                **self.env,
+                "UV_PYTHON": sys.executable,
+                "UV_PYTHON_DOWNLOADS": "never",
+                "UV_COMPILE_BYTECODE": "0",
+            },
         )
 
     def pytest(self, *args: str, timeout: float = 900):
@@ -111,6 +120,19 @@ class Checkout:
         return self.run(
             ".venv/bin/pytest", "-p", "no:cacheprovider", *args, timeout=timeout, check=False
         )
+
+    def link_frontend(self) -> None:
+        """The frontend as scripts/test leaves it (installed, built), shared with this checkout."""
+        frontend = REPO_ROOT / "frontend"
+        if (frontend / "dist").is_dir() and not (self.root / "frontend" / "dist").exists():
+            shutil.copytree(frontend / "dist", self.root / "frontend" / "dist")
+        if (frontend / "node_modules").is_dir():
+            (self.root / "frontend" / "node_modules").symlink_to(frontend / "node_modules")
+
+    def process_list(self) -> dict[str, dict]:
+        """process-compose's own view of each process (state, pid, restarts, readiness)."""
+        out = self.run("process-compose", "--use-uds", "process", "list", "--output", "json")
+        return {process["name"]: process for process in json.loads(out.stdout)}
 
     def processes(self) -> list[str]:
         """Processes that belong to this checkout's stack: their working directory is inside
@@ -139,18 +161,40 @@ class Checkout:
         return left
 
 
-def clean_environment(**extra: str) -> dict:
-    env = {key: value for key, value in os.environ.items() if key not in STACK_VARIABLES}
+# What scripts/lib/ports.sh derives from the ports: a copy that chooses its own must not
+# inherit the developer's.
+PORT_VARIABLES = (
+    "DJANGO_PORT",
+    "VITE_PORT",
+    "FLOWER_PORT",
+    "MAILPIT_SMTP_PORT",
+    "MAILPIT_UI_PORT",
+    "FRONTEND_URL",
+    "DJANGO_VITE_DEV_SERVER_PORT",
+    "DJANGO_CORS_ALLOWED_ORIGINS",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "E2E_BASE_URL",
+    "MAILPIT_URL",
+)
+
+
+def clean_environment(*, explicit_ports: bool = True, **extra: str) -> dict:
+    """The developer's environment without the stack's variables. With explicit_ports, free
+    ephemeral ports exported as overrides (a copy then never meets another stack's ports);
+    without, the copy derives its own block (scripts/lib/ports.sh)."""
+    hidden = STACK_VARIABLES + PORT_VARIABLES
+    env = {key: value for key, value in os.environ.items() if key not in hidden}
     env = {key: value for key, value in env.items() if not key.startswith(("PC_", "STACK_"))}
     # The copies have no venv of their own unless a test makes one: tools come from this one.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    # TCP ports of their own, so a copy can run beside the developer's stack.
-    env.update(
-        MAILPIT_SMTP_PORT=str(free_port()),
-        MAILPIT_UI_PORT=str(free_port()),
-        DJANGO_PORT=str(free_port()),
-        VITE_PORT=str(free_port()),
-        FLOWER_PORT=str(free_port()),
-    )
+    if explicit_ports:
+        env.update(
+            MAILPIT_SMTP_PORT=str(free_port()),
+            MAILPIT_UI_PORT=str(free_port()),
+            DJANGO_PORT=str(free_port()),
+            VITE_PORT=str(free_port()),
+            FLOWER_PORT=str(free_port()),
+        )
     env.update(extra)
     return env

@@ -20,7 +20,7 @@ def make_checkout():
     base.chmod(0o755)
     created: list[Checkout] = []
 
-    def make(dir_name: str = "checkout") -> Checkout:
+    def make(dir_name: str = "checkout", *, explicit_ports: bool = True) -> Checkout:
         root = base / f"{len(created)}" / dir_name
         for name in source_files():
             target = root / name
@@ -28,7 +28,7 @@ def make_checkout():
             shutil.copy2(REPO_ROOT / name, target, follow_symlinks=False)
         for directory in [base, *root.relative_to(base).parents, root.relative_to(base)]:
             (base / directory).chmod(0o755)
-        checkout = Checkout(root=root, env=clean_environment())
+        checkout = Checkout(root=root, env=clean_environment(explicit_ports=explicit_ports))
         created.append(checkout)
         return checkout
 

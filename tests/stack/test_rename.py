@@ -1,10 +1,7 @@
 """scripts/rename: a project made from the template gets its own name, and still works."""
 
 import json
-import shutil
 import tomllib
-
-from checkout import REPO_ROOT
 
 
 def test_renamed_copy_passes_the_backend_tests(make_checkout):
@@ -25,12 +22,7 @@ def test_renamed_copy_passes_the_backend_tests(make_checkout):
 
     # The frontend as a new project would have it installed and built: Django's checks read
     # the Vite manifest, the production browser tests drive Playwright from node_modules.
-    # (scripts/test installs and builds it before these tests run.)
-    frontend = REPO_ROOT / "frontend"
-    if (frontend / "dist").is_dir():
-        shutil.copytree(frontend / "dist", checkout.root / "frontend" / "dist")
-    if (frontend / "node_modules").is_dir():
-        (checkout.root / "frontend" / "node_modules").symlink_to(frontend / "node_modules")
+    # (scripts/test installs and builds it before these tests run; sync links them.)
     checkout.sync()
     checkout.up("postgres", "redis")
     result = checkout.pytest("backend", "-q")

@@ -43,22 +43,6 @@ def test_postgres_is_initialised_on_first_start_only(make_checkout):
     assert checkout.psql("SELECT id FROM kept") == "42"
 
 
-def test_half_finished_init_is_redone(make_checkout):
-    checkout = make_checkout()
-    checkout.up("postgres")
-    checkout.psql("CREATE TABLE from_the_broken_init (id int)")
-    checkout.down()
-    # An init interrupted before its last step leaves a data directory without the marker.
-    pgdata = checkout.stack_env()["PGDATA"]
-    checkout.run("rm", os.path.join(pgdata, ".stack-init-complete"))
-
-    checkout.up("postgres")
-
-    assert initialised(checkout), checkout.logs()
-    assert checkout.psql("SELECT to_regclass('from_the_broken_init') IS NULL") == "t"
-    assert checkout.psql("SELECT current_database()") == checkout.stack_env()["PGDATABASE"]
-
-
 def test_stale_postmaster_pid_whose_pid_was_reused_does_not_block_the_start(make_checkout):
     checkout = make_checkout()
     checkout.up("postgres")

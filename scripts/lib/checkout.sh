@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Where this checkout keeps its dev stack. Every path derives from the checkout's own location,
+# never from the caller's environment: a shell opened in another checkout, or one set up for a
+# system PostgreSQL, must not lead these scripts to state that is not theirs.
+#
+# No `set -e` or `exit` in scripts/lib: these files are also sourced into interactive shells.
+
+REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
+export REPO_ROOT
+
+# The project name lives in pyproject.toml only ([project] name).
+PROJECT_NAME=$(awk -F'"' '
+  /^\[/ { in_project = ($0 == "[project]") }
+  in_project && /^name[[:space:]]*=/ { print $2; exit }
+' "$REPO_ROOT/pyproject.toml")
+export PROJECT_NAME
+
+export STATE_DIR="$REPO_ROOT/.state"
+export STACK_LOG_DIR="$STATE_DIR/logs"
+
+# A short, stable name for this checkout (its path may be long or contain spaces).
+CHECKOUT_ID=$(printf '%s' "$REPO_ROOT" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-8)
+
+# Unix socket paths must stay under 104 bytes (sun_path on macOS; 108 on Linux): the sockets go
+# to a short directory named after the checkout, so two checkouts never share one.
+export RUN_DIR="/tmp/${PROJECT_NAME}-${CHECKOUT_ID}"
+
+# RUN_DIR sits in /tmp under a predictable name: refuse one that someone else created.
+stack_prepare_run_dir() {
+  # postgres and redis start in parallel: either may create it.
+  mkdir -m 0700 "$RUN_DIR" 2>/dev/null || [[ -d "$RUN_DIR" ]]
+  local owner
+  owner=$(stat -c %U "$RUN_DIR" 2>/dev/null || stat -f %Su "$RUN_DIR")
+  if [[ "$owner" != "$(id -un)" && "$owner" != "${PG_RUN_AS:-}" ]]; then
+    echo "error: $RUN_DIR belongs to $owner, not to us; remove it" >&2
+    return 1
+  fi
+  if [[ -n "${PG_RUN_AS:-}" ]] && id -u "$PG_RUN_AS" >/dev/null 2>&1; then
+    chown "$PG_RUN_AS:" "$RUN_DIR"
+  fi
+}
