@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 DEFAULT_SETTINGS = "backend.config.settings.production"
 USAGE = (
-    "usage: app-start [web | worker | beat | flower | manage <command> ...] [extra arguments]\n"
-    "  web     migrate, load the fixtures once, ensure the superuser, then serve with gunicorn\n"
+    "usage: app-start [web | setup | worker | beat | flower | manage <command> ...] [arguments]\n"
+    "  web     setup, then serve with gunicorn (DJANGO_SKIP_MIGRATE=true: serve only)\n"
+    "  setup   migrate, load the fixtures once, ensure the superuser, then exit\n"
     "  worker  celery worker     beat  celery beat (database scheduler)\n"
     "  flower  celery flower (needs FLOWER_BASIC_AUTH or FLOWER_AUTH)\n"
     "  manage  Django's manage.py"
@@ -58,10 +59,30 @@ def main(argv: list[str] | None = None) -> None:
 # COMMANDS
 # ------------------------------------------------------------------------------
 def web(args: list[str]) -> None:
-    superuser = _superuser_from_env()
+    skip_migrate = _boolean("DJANGO_SKIP_MIGRATE", default=False)
+    superuser = None if skip_migrate else _superuser_from_env()
     gunicorn = gunicorn_arguments(os.environ) + args
     _setup_django()
     wait_for_database(_positive_number("DB_WAIT_TIMEOUT", default=60))
+    if skip_migrate:
+        # Many replicas behind an orchestrator: one `setup` run (a Kubernetes Job) does this
+        # before the pods start, so they never queue on the lock at every scale-up.
+        _say("DJANGO_SKIP_MIGRATE is set: no migrations, fixtures or superuser")
+    else:
+        _migrate_and_ensure(superuser)
+    _exec_python_module("gunicorn", gunicorn)
+
+
+def setup(args: list[str]) -> None:
+    if args:
+        raise ConfigError(f"setup takes no arguments, got {' '.join(args)!r}")
+    superuser = _superuser_from_env()
+    _setup_django()
+    wait_for_database(_positive_number("DB_WAIT_TIMEOUT", default=60))
+    _migrate_and_ensure(superuser)
+
+
+def _migrate_and_ensure(superuser: tuple[str, str] | None) -> None:
     with _setup_lock():
         from django.core.management import call_command
 
@@ -75,7 +96,6 @@ def web(args: list[str]) -> None:
             _say(f"superuser {email}: {superuser_ensure(email=email, password=password)}")
         else:
             _say("superuser: DJANGO_SUPERUSER_EMAIL is not set, none created")
-    _exec_python_module("gunicorn", gunicorn)
 
 
 def worker(args: list[str]) -> None:
@@ -110,6 +130,7 @@ def manage(args: list[str]) -> None:
 
 COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "web": web,
+    "setup": setup,
     "worker": worker,
     "beat": beat,
     "flower": flower,
@@ -331,6 +352,17 @@ def _positive_number(name: str, *, default: float) -> float:
     if number <= 0:
         raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
     return number
+
+
+def _boolean(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {os.environ[name]!r}")
 
 
 def _exec_python_module(module: str, args: list[str]) -> None:
