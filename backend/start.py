@@ -17,7 +17,7 @@ from urllib.parse import quote
 DEFAULT_SETTINGS = "backend.config.settings.production"
 USAGE = (
     "usage: app-start [web | setup | serve | worker | beat | flower | manage <command> ...] [...]\n"
-    "  web     setup, then serve\n"
+    "  web     setup, then serve (DJANGO_SKIP_MIGRATE=true: wait for the database, serve)\n"
     "  setup   migrate, load the fixtures once, ensure the superuser, then exit\n"
     "  serve   gunicorn only (for hosts that run setup as a step of its own)\n"
     "  worker  celery worker     beat  celery beat (database scheduler)\n"
@@ -61,7 +61,14 @@ def main(argv: list[str] | None = None) -> None:
 # ------------------------------------------------------------------------------
 def web(args: list[str]) -> None:
     gunicorn = gunicorn_arguments(os.environ) + args
-    _prepare_database()
+    if _boolean("DJANGO_SKIP_MIGRATE", default=False):
+        # Many replicas behind an orchestrator: one `setup` run (a Kubernetes Job) does this
+        # before the pods start, so they never queue on the lock at every scale-up.
+        _setup_django()
+        wait_for_database(_positive_number("DB_WAIT_TIMEOUT", default=60))
+        _say("DJANGO_SKIP_MIGRATE is set: no migrations, fixtures or superuser")
+    else:
+        _prepare_database()
     _exec_python_module("gunicorn", gunicorn)
 
 
@@ -356,6 +363,17 @@ def _positive_number(name: str, *, default: float) -> float:
     if number <= 0:
         raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}")
     return number
+
+
+def _boolean(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {os.environ[name]!r}")
 
 
 def _exec_python_module(module: str, args: list[str]) -> None:

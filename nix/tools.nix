@@ -32,5 +32,11 @@
     pkgs.regclient
     pkgs.umoci
     pkgs.distribution
+    # The Helm chart's tests (tests/helm): helm, and a real API server without nodes; the
+    # kubernetes package holds kube-apiserver and kubectl
+    # (pkgs/applications/networking/cluster/{helm,kubernetes}/default.nix in nixpkgs).
+    pkgs.kubernetes-helm
+    pkgs.kubernetes
+    pkgs.etcd
   ];
 }

@@ -184,6 +184,39 @@ def test_manage_runs_django_commands_check_deploy_is_clean(deployment):
     assert "System check identified no issues (0 silenced)." in done.stdout
 
 
+def test_setup_migrates_loads_fixtures_ensures_the_superuser_then_exits(deployment):
+    # What the Helm chart's pre-install/pre-upgrade Job runs.
+    done = run(["setup"], deployment.env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No migrations to apply." in done.stdout
+    assert "app-start: fixtures: nothing new" in done.stdout
+    assert f"app-start: superuser {SUPERUSER_EMAIL}: unchanged" in done.stdout
+
+
+def test_web_with_skip_migrate_serves_without_migrating(deployment, tmp_path):
+    port = free_port()
+    # A half-set superuser would stop a migrating start; a skipping one never reads it.
+    env = dict(deployment.env, DJANGO_SKIP_MIGRATE="true", PORT=str(port))
+    del env["DJANGO_SUPERUSER_PASSWORD"]
+    web = start(["web"], env, tmp_path / "web.log")
+    try:
+        wait_until(responds(port, "/readyz"), timeout=120, what="/readyz", process=web)
+        out = web.output()
+        assert "app-start: DJANGO_SKIP_MIGRATE is set: no migrations, fixtures or superuser" in out
+        assert "migrations" not in out.lower()
+        assert "app-start: fixtures" not in out
+        assert web.cmdline()[1:3] == ["-m", "gunicorn"]
+    finally:
+        web.stop()
+        web.kill_leftovers()
+
+
+def test_a_bad_skip_migrate_value_is_named(base_env):
+    done = run(["web"], dict(base_env, DJANGO_SKIP_MIGRATE="maybe"))
+    assert done.returncode == 2
+    assert "DJANGO_SKIP_MIGRATE must be true or false, not 'maybe'" in done.stderr
+
+
 def test_worker_and_beat_run_celery(deployment, tmp_path):
     worker = start(["worker", "--concurrency", "1"], deployment.env, tmp_path / "worker.log")
     beat = start(["beat"], deployment.env, tmp_path / "beat.log")

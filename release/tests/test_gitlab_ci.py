@@ -32,7 +32,7 @@ def _node() -> Path:
 
 NODE = _node()
 
-CHECKS = {"lint", "test"}
+CHECKS = {"lint", "test", "helm"}
 BUILDS = CHECKS | {"build-amd64", "build_manifests"}
 RELEASE = BUILDS | {"release"}
 

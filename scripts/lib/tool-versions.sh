@@ -9,3 +9,7 @@ MAILPIT_VERSION=v1.33.1
 UV_VERSION=0.13.9
 # nixfmt-rs: byte-identical output to nixfmt 1.2.0, on crates.io (Debian has no nixfmt).
 NIXFMT_RS_VERSION=0.5.3
+# The Helm chart's tests (tests/helm): helm from its module; kube-apiserver and kubectl of one
+# Kubernetes release (scripts/install-kubernetes). etcd is Debian's etcd-server.
+HELM_VERSION=v4.3.2
+KUBERNETES_VERSION=v1.33.13

@@ -15,6 +15,10 @@ def test_renamed_copy_passes_the_backend_tests(make_checkout):
     assert 'name = "shopfront"' in (checkout.root / "uv.lock").read_text()
     lock = json.loads((checkout.root / "frontend" / "package-lock.json").read_text())
     assert lock["name"] == "shopfront-frontend"
+    chart = checkout.root / "deploy" / "helm" / "shopfront"
+    assert "name: shopfront\n" in (chart / "Chart.yaml").read_text()
+    assert "  repository: shopfront-django\n" in (chart / "values.yaml").read_text()
+    assert not (checkout.root / "deploy" / "helm" / "webapp").exists()
     # Everything derived from the name follows it.
     stack_env = checkout.stack_env()
     assert stack_env["PGDATABASE"] == "shopfront"
