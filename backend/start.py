@@ -1,4 +1,4 @@
-"""The image's entrypoint: `app-start [web | worker | beat | flower | manage ...]`, web by default.
+"""The image's entrypoint: `app-start [web | migrate | worker | beat | ...]`, web by default.
 
 Each command prepares what it needs, then replaces this process with the server (os.execv), so
 the container's stop signal reaches gunicorn or celery itself. Nothing here writes to the static
@@ -6,8 +6,10 @@ files: they are built into the image, and runtime configuration reaches the Vue 
 Django page.
 """
 
+import http.client
 import math
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping, MutableMapping
@@ -16,11 +18,14 @@ from urllib.parse import quote
 
 DEFAULT_SETTINGS = "backend.config.settings.production"
 USAGE = (
-    "usage: app-start [web | worker | beat | flower | manage <command> ...] [extra arguments]\n"
-    "  web     migrate, load the fixtures once, ensure the superuser, then serve with gunicorn\n"
-    "  worker  celery worker     beat  celery beat (database scheduler)\n"
-    "  flower  celery flower (needs FLOWER_BASIC_AUTH or FLOWER_AUTH)\n"
-    "  manage  Django's manage.py"
+    "usage: app-start [web | migrate | worker | beat | flower | healthcheck | manage <command> ...]"
+    " [extra arguments]\n"
+    "  web      migrate, load the fixtures once, ensure the superuser, then serve with gunicorn\n"
+    "  migrate  only that setup, then exit (a deploy runs it once before replacing containers)\n"
+    "  worker   celery worker     beat  celery beat (database scheduler)\n"
+    "  flower   celery flower (needs FLOWER_BASIC_AUTH or FLOWER_AUTH)\n"
+    "  healthcheck [web | worker]  exit 0 when this container's web (/readyz) or worker answers\n"
+    "  manage   Django's manage.py"
 )
 # Held by whichever replica runs migrations and fixtures, so replicas starting together take
 # turns instead of migrating the same database at once.
@@ -58,8 +63,15 @@ def main(argv: list[str] | None = None) -> None:
 # COMMANDS
 # ------------------------------------------------------------------------------
 def web(args: list[str]) -> None:
-    superuser = _superuser_from_env()
     gunicorn = gunicorn_arguments(os.environ) + args
+    migrate([])
+    _exec_python_module("gunicorn", gunicorn)
+
+
+def migrate(args: list[str]) -> None:
+    if args:
+        raise ConfigError(f"migrate takes no arguments, got {' '.join(args)!r}")
+    superuser = _superuser_from_env()
     _setup_django()
     wait_for_database(_positive_number("DB_WAIT_TIMEOUT", default=60))
     with _setup_lock():
@@ -75,7 +87,6 @@ def web(args: list[str]) -> None:
             _say(f"superuser {email}: {superuser_ensure(email=email, password=password)}")
         else:
             _say("superuser: DJANGO_SUPERUSER_EMAIL is not set, none created")
-    _exec_python_module("gunicorn", gunicorn)
 
 
 def worker(args: list[str]) -> None:
@@ -108,8 +119,38 @@ def manage(args: list[str]) -> None:
     _exec_python_module("backend.manage", args)
 
 
+def healthcheck(args: list[str]) -> None:
+    """The container's health check: the images hold no curl, and the probe needs a Host header
+    Django accepts (ALLOWED_HOSTS), which a bare HTTP client would not send."""
+    kind = args[0] if args else "web"
+    if kind == "worker":
+        # Pings only this container's worker (celery@<hostname>, Celery's default node name).
+        node = f"celery@{socket.gethostname()}"
+        _exec_python_module(
+            "celery",
+            ["-A", "backend.config", "inspect", "ping", "--destination", node, "--timeout", "10"],
+        )
+    if kind != "web" or len(args) > 1:
+        raise ConfigError(f"usage: app-start healthcheck [web | worker], not {' '.join(args)!r}")
+    port = environ_port(os.environ)
+    hosts = [host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")]
+    host = next((host.lstrip(".") for host in hosts if host and host != "*"), "localhost")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=4)
+    try:
+        connection.request("GET", "/readyz", headers={"Host": host})
+        status = connection.getresponse().status
+    except OSError as exc:
+        raise StartFailed(f"healthcheck: 127.0.0.1:{port}/readyz: {exc}") from exc
+    finally:
+        connection.close()
+    if status != 200:
+        raise StartFailed(f"healthcheck: 127.0.0.1:{port}/readyz answered {status}")
+
+
 COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "web": web,
+    "migrate": migrate,
+    "healthcheck": healthcheck,
     "worker": worker,
     "beat": beat,
     "flower": flower,
@@ -273,10 +314,15 @@ def superuser_ensure(*, email: str, password: str) -> str:
 
 # GUNICORN
 # ------------------------------------------------------------------------------
-def gunicorn_arguments(environ: Mapping[str, str]) -> list[str]:
+def environ_port(environ: Mapping[str, str]) -> int:
     port = environ.get("PORT", "5000")
     if not (port.isdigit() and 0 < int(port) < 65536):
         raise ConfigError(f"PORT must be a port number, not {port!r}")
+    return int(port)
+
+
+def gunicorn_arguments(environ: Mapping[str, str]) -> list[str]:
+    port = environ_port(environ)
     arguments = [
         "backend.config.wsgi:application",
         "--bind", f"0.0.0.0:{port}",

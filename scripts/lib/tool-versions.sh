@@ -9,3 +9,5 @@ MAILPIT_VERSION=v1.33.1
 UV_VERSION=0.13.9
 # nixfmt-rs: byte-identical output to nixfmt 1.2.0, on crates.io (Debian has no nixfmt).
 NIXFMT_RS_VERSION=0.5.3
+# The TLS proxy of deploy/compose.yaml (its image tag is the same version) and of tests/deploy.
+CADDY_VERSION=v2.11.9
