@@ -180,7 +180,7 @@ def test_a_restore_into_a_database_in_use_is_refused_and_changes_nothing(
 ):
     name, _ = backed_up
     dbname, media_root = filled["POSTGRES_DB"], Path(filled["MEDIA_ROOT"])
-    postgres.query(dbname, "UPDATE accounts_user SET first_name = 'after the backup'")
+    postgres.query(dbname, "UPDATE accounts_user SET first_name = 'after the backup' RETURNING id")
     (media_root / "after-the-backup.txt").write_text("new\n")
     before = contents(postgres, dbname, media_root)
     with postgres.connect(dbname):
