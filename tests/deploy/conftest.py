@@ -4,7 +4,6 @@ with deploy/Caddyfile and a CA made here, the backup scripts against the test st
 The fixtures of backend/tests_production are reused; the helpers are in topology.py."""
 
 import os
-import signal
 import subprocess
 
 import pytest
@@ -17,6 +16,7 @@ from topology import (
     caddy_binary,
     drop_database,
     migrated_env,
+    stop_process,
 )
 from topology import make_certificates as _make_certificates
 
@@ -100,10 +100,4 @@ def proxy(web_pair, certificates, tmp_path_factory):
         wait_until(serves, timeout=60, what="caddy serves /readyz over HTTPS")
         yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+        stop_process(process)

@@ -7,14 +7,13 @@ postgres, redis and caddy images (see the README's note on the tests)."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from topology import DEPLOY_DIR
+from topology import DEPLOY_DIR, stop_process
 
 from backend.core.tests.throwaway import free_port
 from backend.tests_production.harness import REPO_DIR, wait_until
@@ -118,12 +117,7 @@ def host(tmp_path):
         wait_until(answers, timeout=30, what="sshd accepts the test key")
         yield target
     finally:
-        sshd.send_signal(signal.SIGTERM)
-        try:
-            sshd.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(sshd.pid, signal.SIGKILL)
-            sshd.wait(10)
+        stop_process(sshd)
 
 
 @pytest.fixture

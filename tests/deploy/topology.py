@@ -3,8 +3,9 @@ program under gunicorn), Caddy with deploy/Caddyfile, a CA of the test's own, HT
 chosen loopback addresses."""
 
 import http.client
-import json
+import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -18,6 +19,7 @@ from backend.tests_production.harness import (
     REPO_DIR,
     Response,
     Started,
+    exchange,
     redis_url_with_db,
     responds,
     run,
@@ -166,18 +168,15 @@ class Proxy:
                                        source_address=(source, 0))  # fmt: skip
         connection = http.client.HTTPConnection(DOMAIN, self.https_port, timeout=30)
         connection.sock = context.wrap_socket(raw, server_hostname=DOMAIN)
-        sent = dict(headers or {})
-        body = None
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            sent["Content-Type"] = "application/json"
+        return exchange(connection, method, path, headers=headers or {}, json_body=json_body)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL to its whole session after `timeout` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
         try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            return Response(
-                status=response.status,
-                headers={name.lower(): value for name, value in response.getheaders()},
-                body=response.read(),
-            )
-        finally:
-            connection.close()
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
