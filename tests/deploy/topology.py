@@ -123,10 +123,15 @@ def make_certificates(work: Path) -> Certificates:
     key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
     _openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
              "-subj", "/CN=deploy tests CA", "-addext", "basicConstraints=critical,CA:TRUE",
-             cwd=work)  # fmt: skip
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=work)  # fmt: skip
     _openssl("req", *key, "-keyout", "site.key", "-out", "site.csr", "-subj", f"/CN={DOMAIN}",
              cwd=work)  # fmt: skip
-    (work / "site.ext").write_text(f"subjectAltName=DNS:{DOMAIN}\nextendedKeyUsage=serverAuth\n")
+    # What Python's VERIFY_X509_STRICT (its default since 3.13) asks of a leaf certificate.
+    (work / "site.ext").write_text(
+        f"subjectAltName=DNS:{DOMAIN}\nextendedKeyUsage=serverAuth\n"
+        "keyUsage=critical,digitalSignature\nsubjectKeyIdentifier=hash\n"
+        "authorityKeyIdentifier=keyid,issuer\n"
+    )
     _openssl("x509", "-req", "-in", "site.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-out", "site.pem", "-days", "2", "-extfile", "site.ext",
              cwd=work)  # fmt: skip
