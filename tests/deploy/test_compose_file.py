@@ -89,7 +89,9 @@ def project(composecheck, project_dir) -> dict:
 
 
 def test_the_file_resolves_to_the_production_services(project):
-    assert set(project["services"]) == APP_SERVICES | {"postgres", "redis", "backup", "proxy"}
+    assert set(project["services"]) == APP_SERVICES | {
+        "postgres", "redis", "backup", "proxy", "media-permissions",
+    }  # fmt: skip
 
 
 def test_flower_runs_only_with_its_profile(composecheck, project_dir):
@@ -122,6 +124,7 @@ def test_the_database_and_redis_are_on_the_internal_network_only(project):
     assert project["networks"]["internal"].get("internal") is True
     for name in ("postgres", "redis", "beat", "backup"):
         assert set(project["services"][name]["networks"]) == {"internal"}, name
+    assert project["services"]["media-permissions"]["network_mode"] == "none"
 
 
 def test_named_volumes_for_database_backups_certificates_and_media(project):
@@ -133,9 +136,16 @@ def test_named_volumes_for_database_backups_certificates_and_media(project):
     assert volumes("postgres")["postgres-data"] == "/var/lib/postgresql/data"
     assert volumes("proxy")["certificates"] == "/data"
     assert volumes("backup")["backups"] == "/backups"
-    # Web and worker share the media volume; the backup copies it alongside the dump.
-    for service in ("web-1", "web-2", "worker", "backup"):
+    # Web and worker share the media volume, writable by the image's user; the backup copies it
+    # alongside the dump.
+    for service in ("web-1", "web-2", "worker", "backup", "media-permissions"):
         assert volumes(service)["media"] == "/media", service
+    assert project["services"]["media-permissions"]["entrypoint"] == [
+        "chown", "10000:10001", "/media",
+    ]  # fmt: skip
+    for service in ("web-1", "web-2", "worker"):
+        condition = project["services"][service]["depends_on"]["media-permissions"]["condition"]
+        assert condition == "service_completed_successfully"
 
 
 def test_health_checks_gate_the_start_order(project):
@@ -144,13 +154,15 @@ def test_health_checks_gate_the_start_order(project):
         assert services[name]["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
     assert services["web-1"]["healthcheck"]["test"] == ["CMD", "app-start", "healthcheck", "web"]
     for name, service in services.items():
-        for dependency in (service.get("depends_on") or {}).values():
-            assert dependency["condition"] == "service_healthy", name
+        for dependency, how in (service.get("depends_on") or {}).items():
+            if dependency != "media-permissions":
+                assert how["condition"] == "service_healthy", name
 
 
 def test_every_service_restarts_is_limited_and_logs_with_rotation(project):
     for name, service in project["services"].items():
-        assert service["restart"] == "unless-stopped", name
+        expected = "no" if name == "media-permissions" else "unless-stopped"
+        assert service["restart"] == expected, name
         limits = service["deploy"]["resources"]["limits"]
         assert limits["cpus"] and limits["memory"], name
         assert service["logging"]["options"]["max-size"], name
