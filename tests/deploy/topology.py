@@ -30,6 +30,9 @@ from backend.tests_production.harness import (
 DEPLOY_DIR = REPO_DIR / "deploy"
 DOMAIN = "app.test"
 OPENSSL_TIMEOUT = 30
+# A start migrates, then boots gunicorn's workers: seconds on an idle machine, minutes on a
+# shared, busy one.
+START_TIMEOUT = 300
 # Not the one of tests_production: both suites may use one Redis server.
 REDIS_DB = 6
 
@@ -86,8 +89,8 @@ class WebInstance:
         self.starts += 1
         env = dict(self.env, PORT=str(self.port))
         self.process = start(["web"], env, self.logs / f"{self.name}-{self.starts}.log")
-        wait_until(responds(self.port, "/readyz"), timeout=120, what=f"{self.name}: /readyz",
-                   process=self.process)  # fmt: skip
+        wait_until(responds(self.port, "/readyz"), timeout=START_TIMEOUT,
+                   what=f"{self.name}: /readyz", process=self.process)  # fmt: skip
 
     def stop(self) -> int:
         """SIGTERM, as the container engine sends it to the container it replaces."""
