@@ -6,8 +6,10 @@ files: they are built into the image, and runtime configuration reaches the Vue 
 Django page.
 """
 
+import http.client
 import math
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping, MutableMapping
@@ -22,6 +24,7 @@ USAGE = (
     "  serve   gunicorn only (for hosts that run setup as a step of its own)\n"
     "  worker  celery worker     beat  celery beat (database scheduler)\n"
     "  flower  celery flower (needs FLOWER_BASIC_AUTH or FLOWER_AUTH)\n"
+    "  healthcheck [web | worker]  exit 0 when this container's web (/readyz) or worker answers\n"
     "  manage  Django's manage.py"
 )
 # Held by whichever replica runs migrations and fixtures, so replicas starting together take
@@ -134,10 +137,39 @@ def manage(args: list[str]) -> None:
     _exec_python_module("backend.manage", args)
 
 
+def healthcheck(args: list[str]) -> None:
+    """The container's health check: the images hold no curl, and the probe needs a Host header
+    Django accepts (ALLOWED_HOSTS), which a bare HTTP client would not send."""
+    kind = args[0] if args else "web"
+    if kind == "worker":
+        # Pings only this container's worker (celery@<hostname>, Celery's default node name).
+        node = f"celery@{socket.gethostname()}"
+        _exec_python_module(
+            "celery",
+            ["-A", "backend.config", "inspect", "ping", "--destination", node, "--timeout", "10"],
+        )
+    if kind != "web" or len(args) > 1:
+        raise ConfigError(f"usage: app-start healthcheck [web | worker], not {' '.join(args)!r}")
+    port = environ_port(os.environ)
+    hosts = [host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")]
+    host = next((host.lstrip(".") for host in hosts if host and host != "*"), "localhost")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=4)
+    try:
+        connection.request("GET", "/readyz", headers={"Host": host})
+        status = connection.getresponse().status
+    except OSError as exc:
+        raise StartFailed(f"healthcheck: 127.0.0.1:{port}/readyz: {exc}") from exc
+    finally:
+        connection.close()
+    if status != 200:
+        raise StartFailed(f"healthcheck: 127.0.0.1:{port}/readyz answered {status}")
+
+
 COMMANDS: dict[str, Callable[[list[str]], None]] = {
     "web": web,
     "setup": setup,
     "serve": serve,
+    "healthcheck": healthcheck,
     "worker": worker,
     "beat": beat,
     "flower": flower,
@@ -301,10 +333,15 @@ def superuser_ensure(*, email: str, password: str) -> str:
 
 # GUNICORN
 # ------------------------------------------------------------------------------
-def gunicorn_arguments(environ: Mapping[str, str]) -> list[str]:
+def environ_port(environ: Mapping[str, str]) -> int:
     port = environ.get("PORT", "5000")
     if not (port.isdigit() and 0 < int(port) < 65536):
         raise ConfigError(f"PORT must be a port number, not {port!r}")
+    return int(port)
+
+
+def gunicorn_arguments(environ: Mapping[str, str]) -> list[str]:
+    port = environ_port(environ)
     # A container's address is private to it; a host behind a local proxy binds to loopback.
     address = environ.get("BIND_ADDRESS", "0.0.0.0")  # noqa: S104
     if ":" in address and not address.startswith("["):  # an IPv6 address

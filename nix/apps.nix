@@ -57,6 +57,28 @@ let
     ];
     text = ''exec ${lib.getExe' python.release "release"} "$@"'';
   };
+
+  # deploy/deploy of the user's checkout (its compose file, its env file), with ssh, tar and the
+  # coreutils it calls from nixpkgs; the container engine is the far host's.
+  deployWrapper = pkgs.writeShellApplication {
+    name = "deploy";
+    runtimeInputs = [
+      pkgs.openssh
+      pkgs.gnutar
+      pkgs.gawk
+      pkgs.gnugrep
+      pkgs.gnused
+      pkgs.coreutils
+      pkgs.git
+    ];
+    text = ''
+      if ! REPO_ROOT="$(git rev-parse --show-toplevel 2>/dev/null)"; then
+        echo "deploy: run this inside a checkout of the project" >&2
+        exit 1
+      fi
+      exec "$REPO_ROOT/deploy/deploy" "$@"
+    '';
+  };
 in
 {
   up = scriptApp "up" "Start the dev stack (process-compose -f process-compose.yaml up)";
@@ -67,6 +89,7 @@ in
   createsuperuser = scriptApp "createsuperuser" "Create a Django superuser";
   rename = scriptApp "rename" "Rename the project in its one place and re-lock";
   regctl = app (lib.getExe' pkgs.regclient "regctl") "regctl, pinned by this flake";
+  deploy = app (lib.getExe deployWrapper) "Roll a release out to a host over SSH (deploy/deploy)";
 }
 // lib.optionalAttrs (python ? release) {
   release = app (lib.getExe releaseWrapper) "Release tooling: should-update-latest, merge-manifests, promote";

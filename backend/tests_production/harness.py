@@ -133,11 +133,24 @@ def request(
     if basic_auth:
         token = base64.b64encode(":".join(basic_auth).encode()).decode()
         sent["Authorization"] = f"Basic {token}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    return exchange(connection, method, path, headers=sent, json_body=json_body)
+
+
+def exchange(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str],
+    json_body=None,
+) -> Response:
+    """Send one request on `connection` (plain or TLS), read the response, close it."""
+    sent = dict(headers)
     body = None
     if json_body is not None:
         body = json.dumps(json_body).encode()
         sent["Content-Type"] = "application/json"
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()

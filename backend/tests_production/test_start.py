@@ -87,7 +87,8 @@ _ENSURE_SAME_PASSWORD = (
 
 
 def test_setup_migrates_and_applies_the_superuser_then_exits(deployment):
-    # What a host that runs setup as its own step (the NixOS module's migrate unit) gets.
+    # What a host that runs setup as its own step gets: the NixOS module's migrate unit, the
+    # Helm chart's pre-install/pre-upgrade Job, the compose deploy's one-off container.
     done = run(["setup"], deployment.env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "No migrations to apply." in done.stdout
@@ -147,6 +148,34 @@ def test_a_blank_secret_key_is_refused_too(base_env):
     assert "DJANGO_SECRET_KEY must be set" in done.stderr
 
 
+def test_setup_gives_up_on_an_unreachable_database_in_one_line(base_env):
+    env = dict(base_env, POSTGRES_HOST="127.0.0.1", POSTGRES_PORT=str(free_port()),
+               DB_WAIT_TIMEOUT="3")  # fmt: skip
+    done = run(["setup"], env, timeout=60)
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert "was not reachable within 3s (DB_WAIT_TIMEOUT)" in line
+
+
+def test_healthcheck_passes_against_a_ready_web(deployment):
+    done = run(["healthcheck", "web"], deployment.env, timeout=30)
+    assert done.returncode == 0, done.stderr
+
+
+def test_healthcheck_fails_in_one_line_when_web_does_not_answer(base_env):
+    port = free_port()
+    done = run(["healthcheck"], dict(base_env, PORT=str(port)), timeout=30)
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"app-start: healthcheck: 127.0.0.1:{port}/readyz: ")
+
+
+def test_healthcheck_of_an_unknown_kind_is_a_usage_error(base_env):
+    done = run(["healthcheck", "beat"], base_env, timeout=30)
+    assert done.returncode == 2
+    assert "usage: app-start healthcheck [web | worker]" in done.stderr
+
+
 def test_unknown_command_exits_2_with_the_usage(base_env):
     done = run(["server"], base_env)
     assert done.returncode == 2
@@ -184,15 +213,6 @@ def test_manage_runs_django_commands_check_deploy_is_clean(deployment):
     assert "System check identified no issues (0 silenced)." in done.stdout
 
 
-def test_setup_migrates_loads_fixtures_ensures_the_superuser_then_exits(deployment):
-    # What the Helm chart's pre-install/pre-upgrade Job runs.
-    done = run(["setup"], deployment.env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "No migrations to apply." in done.stdout
-    assert "app-start: fixtures: nothing new" in done.stdout
-    assert f"app-start: superuser {SUPERUSER_EMAIL}: unchanged" in done.stdout
-
-
 def test_web_with_skip_migrate_serves_without_migrating(deployment, tmp_path):
     port = free_port()
     # A half-set superuser would stop a migrating start; a skipping one never reads it.
@@ -223,6 +243,9 @@ def test_worker_and_beat_run_celery(deployment, tmp_path):
     try:
         worker.wait_for_output(" ready.", timeout=60)
         beat.wait_for_output("DatabaseScheduler", timeout=60)
+        # The worker container's health check: a ping to this host's worker only.
+        health = run(["healthcheck", "worker"], deployment.env, timeout=60)
+        assert health.returncode == 0, health.stdout + health.stderr
         assert worker.cmdline()[1:3] == ["-m", "celery"]
         assert beat.cmdline()[1:3] == ["-m", "celery"]
         assert worker.stop() == 0

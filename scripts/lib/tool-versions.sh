@@ -13,3 +13,5 @@ NIXFMT_RS_VERSION=0.5.3
 # Kubernetes release (scripts/install-kubernetes). etcd is Debian's etcd-server.
 HELM_VERSION=v4.3.2
 KUBERNETES_VERSION=v1.33.13
+# The TLS proxy of deploy/compose.yaml (its image tag is the same version) and of tests/deploy.
+CADDY_VERSION=v2.11.9
