@@ -42,7 +42,17 @@ class ProcessingRequest(models.Model):
     # The client's file name, only to show it; the stored file has a fixed name.
     input_filename = models.CharField(max_length=255, blank=True)
     options = models.JSONField(default=dict, blank=True)
+
+    class Phase(models.TextChoices):
+        # The four phases of a run (services.job_process); cleanup follows completion.
+        PREPARE = "prepare", "Validate and prepare"
+        ANALYSE = "analyse", "Analyse"
+        SAVE = "save", "Save the results"
+        CLEANUP = "cleanup", "Clean up"
+
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Where a processing job's run is; meaningful only while processing.
+    phase = models.CharField(max_length=10, choices=Phase.choices, blank=True)
     error_message = models.TextField(blank=True)
     # The id of the message that should run this job: any other message for it is stale.
     celery_task_id = models.CharField(max_length=36, blank=True)

@@ -176,17 +176,24 @@ class JobCreatedSerializer(serializers.ModelSerializer):
 
 
 class JobStatusSerializer(serializers.ModelSerializer):
+    # The run's phase while processing (prepare, analyse, save), else null.
+    phase = serializers.SerializerMethodField()
+
     class Meta:
         model = ProcessingRequest
         fields = (
             "id",
             "title",
             "status",
+            "phase",
             "error_message",
             "created_at",
             "started_at",
             "finished_at",
         )
+
+    def get_phase(self, job) -> str | None:
+        return (job.phase or None) if job.status == ProcessingRequest.Status.PROCESSING else None
 
 
 class JobListItemSerializer(JobStatusSerializer):

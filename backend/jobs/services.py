@@ -36,6 +36,7 @@ from backend.jobs.outputs import ARCHIVE_ZIP, REPORT_MD, TERMS_CSV, write_output
 
 logger = logging.getLogger(__name__)
 Status = ProcessingRequest.Status
+Phase = ProcessingRequest.Phase
 OUTPUT_NAMES = (TERMS_CSV, REPORT_MD, ARCHIVE_ZIP)
 
 
@@ -145,9 +146,11 @@ def _job_run(job: ProcessingRequest) -> None:
     try:
         workdir = _prepare_workdir(job)
         text, source = _phase_prepare(job)
-        if not _is_current(job):
+        if not _enter_phase(job, Phase.ANALYSE):
             return
         data, stats = _phase_analyse(job, text)
+        if not _enter_phase(job, Phase.SAVE):
+            return
         outputs = write_outputs(workdir, title=job.title, source=source, data=data, stats=stats)
         _phase_save(job, data=data, outputs=outputs)
     except ProcessingError as exc:
@@ -184,6 +187,7 @@ def _job_start(*, job_id: str, task_id: str | None) -> ProcessingRequest | None:
             _finish_failed(job, _gave_up_message(job.attempts))
             return None
         job.status = Status.PROCESSING
+        job.phase = Phase.PREPARE
         job.attempts += 1
         job.started_at = job.heartbeat_at = now
         job.worker = _this_worker()
@@ -191,8 +195,8 @@ def _job_start(*, job_id: str, task_id: str | None) -> ProcessingRequest | None:
         job.error_message = ""
         job.save(
             update_fields=[
-                "status", "attempts", "started_at", "heartbeat_at", "worker", "dispatched_at",
-                "error_message",
+                "status", "phase", "attempts", "started_at", "heartbeat_at", "worker",
+                "dispatched_at", "error_message",
             ]
         )  # fmt: skip
     return job
@@ -337,11 +341,14 @@ def _phase_cleanup(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _is_current(job: ProcessingRequest) -> bool:
-    """Still this run's job? A deleted or requeued job stops between phases."""
-    return ProcessingRequest.objects.filter(
-        pk=job.pk, status=Status.PROCESSING, celery_task_id=job.celery_task_id
-    ).exists()
+def _enter_phase(job: ProcessingRequest, phase: str) -> bool:
+    """Record the phase the run starts (the status endpoint shows it); False if the job is no
+    longer this run's: a deleted or requeued job stops between phases."""
+    return bool(
+        ProcessingRequest.objects.filter(
+            pk=job.pk, status=Status.PROCESSING, celery_task_id=job.celery_task_id
+        ).update(phase=phase)
+    )
 
 
 def _job_fail(job: ProcessingRequest, message: str) -> None:

@@ -400,11 +400,20 @@ def test_status_of_a_pending_job(user, auth_client):
         "id": str(job.id),
         "title": job.title,
         "status": "pending",
+        "phase": None,
         "error_message": "",
         "created_at": job.created_at.isoformat().replace("+00:00", "Z"),
         "started_at": None,
         "finished_at": None,
     }
+
+
+def test_status_of_a_running_job_names_its_phase(user, auth_client):
+    job = ProcessingRequestFactory(owner=user, status=Status.PROCESSING, phase="analyse")
+    assert auth_client.get(f"/api/v1/jobs/status/{job.id}/").json()["phase"] == "analyse"
+    # Only while processing: a finished job's last phase is history.
+    ProcessingRequest.objects.filter(pk=job.pk).update(status=Status.COMPLETED)
+    assert auth_client.get(f"/api/v1/jobs/status/{job.id}/").json()["phase"] is None
 
 
 @pytest.mark.parametrize("status", [Status.PENDING, Status.PROCESSING, Status.FAILED])
@@ -463,8 +472,8 @@ def test_list_is_paginated_newest_first_with_the_users_page_size(user, auth_clie
     assert [j["id"] for j in last["results"]] == [str(jobs[0].id)]
     assert last["next"] is None
     assert set(first["results"][0]) == {
-        "id", "title", "status", "error_message", "created_at", "started_at", "finished_at",
-        "input_filename",
+        "id", "title", "status", "phase", "error_message", "created_at", "started_at",
+        "finished_at", "input_filename",
     }  # fmt: skip
 
 

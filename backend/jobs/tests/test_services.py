@@ -108,6 +108,23 @@ def test_a_job_left_processing_by_a_dead_worker_runs_again(user, media_root):
     assert len(list(leftover.parent.iterdir())) == 3
 
 
+def test_a_run_records_each_phase_it_enters(user, monkeypatch):
+    from backend.jobs import services
+
+    seen = []
+    real = services._enter_phase
+
+    def recording(job, phase):
+        seen.append((phase, ProcessingRequest.objects.get(pk=job.pk).phase))
+        return real(job, phase)
+
+    monkeypatch.setattr(services, "_enter_phase", recording)
+    job = _process(ProcessingRequestFactory(owner=user))
+    # Each phase entered after the one before was stored (prepare by the run's start).
+    assert seen == [("analyse", "prepare"), ("save", "analyse")]
+    assert (job.status, job.phase) == (Status.COMPLETED, "save")
+
+
 def test_a_stale_message_does_nothing(user):
     job = ProcessingRequestFactory(owner=user)
     job = _process(job, task_id="an-older-message")

@@ -26,6 +26,20 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="processingrequest",
+            name="phase",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("prepare", "Validate and prepare"),
+                    ("analyse", "Analyse"),
+                    ("save", "Save the results"),
+                    ("cleanup", "Clean up"),
+                ],
+                max_length=10,
+            ),
+        ),
         migrations.RemoveIndex(
             model_name='processingrequest',
             name='jobs_unfinished_idx',
