@@ -6,6 +6,7 @@ postgres, redis and caddy images (see the README's note on the tests)."""
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -69,7 +70,10 @@ def host(tmp_path):
     (work / "authorized_keys").write_text((work / "client_key.pub").read_text())
     record = work / "engine.jsonl"
     docker = bin_dir / "docker"
-    docker.write_text(f'#!/bin/sh\nexec {sys.executable} {STANDIN} "$@"\n')
+    # Quoted: the checkout's path may hold spaces (CI clones anywhere).
+    docker.write_text(
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(STANDIN))} "$@"\n'
+    )
     docker.chmod(0o755)
     port = free_port()
     user = os.environ.get("USER") or "root"
