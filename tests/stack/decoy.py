@@ -103,7 +103,10 @@ def start_decoy() -> Decoy:
     # Nothing of its own to write while nobody talks to it, so its files stay as they are.
     postgres = subprocess.Popen(
         [*owner, _pg_bin("postgres"), "-D", str(pgdata), "-k", str(socket_dir), "-p", DECOY_PORT,
-         "-c", "listen_addresses=", "-c", "autovacuum=off", "-c", "checkpoint_timeout=1d"],
+         "-c", "listen_addresses=", "-c", "autovacuum=off", "-c", "checkpoint_timeout=1d",
+         # No WAL of its own while idle: at wal_level replica the background writer logs a
+         # snapshot of running transactions every 15 s, which would change the digest.
+         "-c", "wal_level=minimal", "-c", "max_wal_senders=0"],
         cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     redis_socket = redis_dir / "redis.sock"
