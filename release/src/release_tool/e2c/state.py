@@ -19,7 +19,8 @@ SSH_DIR_PREFIX = ".e2c_ssh_"
 
 @dataclass
 class State:
-    # The seed's three keys first (TARGET_INSTANCE_ID, E2C_PUBLIC_IP, E2C_INSTANCE_STRATEGY).
+    # These three keys first, under the names CI scripts written for the Docker template read
+    # (TARGET_INSTANCE_ID, E2C_PUBLIC_IP, E2C_INSTANCE_STRATEGY).
     TARGET_INSTANCE_ID: str
     E2C_INSTANCE_STRATEGY: str
     E2C_PUBLIC_IP: str = ""
