@@ -189,7 +189,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for_http(port: int, process, log: Path) -> None:
+def _wait_for_http(port: int, process, log: Path, path: str = "/healthz") -> None:
     import http.client
 
     deadline = time.monotonic() + 60
@@ -198,12 +198,12 @@ def _wait_for_http(port: int, process, log: Path) -> None:
             raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
+            connection.request("GET", path)
+            if connection.getresponse().status < 500:
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer /healthz within 60s")
+    raise RuntimeError(f"gunicorn did not answer {path} within 60s")
 
 
 def _wait_for_worker(name: str, process, log: Path) -> None:

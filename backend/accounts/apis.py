@@ -4,7 +4,9 @@ from dj_rest_auth.registration.views import (
     ResendEmailVerificationView,
     VerifyEmailView,
 )
+from django.db import transaction
 from django.http import JsonResponse
+from django.utils.decorators import method_decorator
 from rest_framework import status
 from rest_framework.generics import RetrieveUpdateAPIView
 from rest_framework.response import Response
@@ -12,6 +14,9 @@ from rest_framework.response import Response
 from backend.accounts.serializers import UserSettingsSerializer
 
 
+# The views below write more than one row (the user, its address, its token; the address and
+# the user's primary address): all or nothing, since requests are not atomic (settings).
+@method_decorator(transaction.atomic, name="post")
 class RegisterApi(RegisterView):
     """dj-rest-auth's registration, without telling whether an address has an account
     (allauth's ACCOUNT_PREVENT_ENUMERATION): an existing address gets the same answer as a new
@@ -40,6 +45,7 @@ class UserSettingsApi(RetrieveUpdateAPIView):
 
 # dj-rest-auth throttles its other auth views under this scope, but not these two, and the
 # second one sends mail.
+@method_decorator(transaction.atomic, name="post")
 class VerifyEmailApi(VerifyEmailView):
     throttle_scope = "dj_rest_auth"
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from backend.accounts.models import User
-from backend.core.serializers import RejectUnknownFieldsMixin
+from backend.core.serializers import ModelFieldsOnceMixin, RejectUnknownFieldsMixin
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
@@ -38,7 +38,9 @@ class RegisterSerializer(RejectUnknownFieldsMixin, BaseRegisterSerializer):
         return email
 
 
-class UserDetailsSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class UserDetailsSerializer(
+    RejectUnknownFieldsMixin, ModelFieldsOnceMixin, serializers.ModelSerializer
+):
     class Meta:
         model = User
         fields = ("pk", "email", "first_name", "last_name", "language", "page_size")
@@ -68,7 +70,9 @@ class PasswordResetConfirmSerializer(
     pass
 
 
-class UserSettingsSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+class UserSettingsSerializer(
+    RejectUnknownFieldsMixin, ModelFieldsOnceMixin, serializers.ModelSerializer
+):
     class Meta:
         model = User
         fields = ("language", "page_size")

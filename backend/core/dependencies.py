@@ -49,7 +49,7 @@ class DependencyUnavailableMiddleware:
     """A view that fails because a dependency is down answers 503 instead of 500.
 
     DRF views get the same from the API's exception handler; this covers the rest (Django's
-    views, the admin) and the transaction ATOMIC_REQUESTS opens before any view runs.
+    views, the admin).
     """
 
     def __init__(self, get_response):

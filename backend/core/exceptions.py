@@ -38,7 +38,11 @@ def api_exception_handler(exc, context):
         logger.warning("%s unavailable: %s", part, exc)
         exc = ServiceUnavailable(f"The {part} is unavailable; try again in a few seconds.")
         exc.wait = RETRY_AFTER_SECONDS  # DRF answers it as Retry-After
-    # DRF also marks the request's transaction for rollback: nothing is half-written.
+        # The same body as the middleware's answer (backend.core.dependencies).
+        response = drf_exception_handler(exc, context)
+        response.data["unavailable"] = part
+        return response
+    # DRF also marks an open transaction for rollback: nothing is half-written.
     return drf_exception_handler(exc, context)
 
 

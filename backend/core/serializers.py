@@ -1,3 +1,4 @@
+import copy
 from collections.abc import Mapping
 
 from rest_framework import serializers
@@ -24,3 +25,21 @@ class RejectUnknownFieldsMixin:
 
 def _refusal(is_read_only: bool) -> str:
     return "This field is read-only." if is_read_only else "Unknown field."
+
+
+class ModelFieldsOnceMixin:
+    """Build a ModelSerializer's fields from the model once per class, not once per request.
+
+    ModelSerializer.get_fields() introspects the model on every instantiation (field mapping,
+    validators, choices): the largest single cost of a small API response in the profiler
+    (bench/profile_request.py). The fields depend only on Meta and the model, so they are built
+    once and each serializer gets a copy, as DRF does for the fields a Serializer declares.
+    """
+
+    _model_fields: dict = {}
+
+    def get_fields(self):
+        cls = type(self)
+        if cls not in ModelFieldsOnceMixin._model_fields:
+            ModelFieldsOnceMixin._model_fields[cls] = super().get_fields()
+        return copy.deepcopy(ModelFieldsOnceMixin._model_fields[cls])
