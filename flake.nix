@@ -89,20 +89,12 @@
         system:
         parts.${system}.packages
         // lib.optionalAttrs (lib.hasSuffix "-linux" system) {
-          # `nix build .#image-arm64` looks the name up under the builder's own system, so both
-          # names exist on both Linux systems, each the natively built image (no pkgsCross).
+          # `nix build .#image-arm64` looks the name up under the builder's own system, so all
+          # three names exist on both Linux systems, each the natively built image (no pkgsCross).
           image-amd64 = self.packages.x86_64-linux.image;
           image-arm64 = self.packages.aarch64-linux.image;
-        }
-      );
-
-      # `nix build .#image-armv7` finds it here like the other two under packages. Not under
-      # packages: `nix flake check` evaluates every package, and at this lock the armv7l Python
-      # closure does not evaluate yet (psycopg-binary has no armv7l wheel and no sdist), while
-      # legacyPackages is only listed (NixOS/nix src/nix/flake.cc).
-      legacyPackages = forAllSystems (
-        system:
-        lib.optionalAttrs (lib.hasSuffix "-linux" system) {
+          # Its Python packages without an armv7l wheel are compiled from their sdists
+          # (nix/python-armv7.nix); `nix flake check` evaluates it like every package.
           image-armv7 = armv7Parts.packages.image;
         }
       );

@@ -60,13 +60,21 @@ let
       };
     });
 
+  # On 32-bit ARM several packages have no wheel and are built from their sdists. The test is the
+  # one pyproject.toml's platform_machine markers make: on Linux that marker is this cpu name
+  # (pyproject.nix lib/pep508.nix mkEnviron, lib/pep599.nix).
+  isArmv7 = pkgs.stdenv.hostPlatform.parsed.cpu.name == "armv7l";
+
   baseSet = pkgs.callPackage pyproject-nix.build.packages { python = pkgs.python313; };
   pythonSet = baseSet.overrideScope (
-    lib.composeManyExtensions [
-      pyproject-build-systems.overlays.wheel
-      overlay
-      overrides
-    ]
+    lib.composeManyExtensions (
+      [
+        pyproject-build-systems.overlays.wheel
+        overlay
+        overrides
+      ]
+      ++ lib.optional isArmv7 (import ./python-armv7.nix { inherit pkgs; })
+    )
   );
 
   # Workspace members installed in editable mode, pointing at $REPO_ROOT (set by the dev shell and
