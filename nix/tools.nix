@@ -38,5 +38,7 @@
     pkgs.kubernetes-helm
     pkgs.kubernetes
     pkgs.etcd
+    # bench/http_compare's load generator.
+    pkgs.wrk
   ];
 }
