@@ -269,8 +269,11 @@ CELERY_TASK_PUBLISH_RETRY = False
 # Workers and beat outlive a broker outage: they reconnect with backoff, without a limit.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+# Task events are monitoring messages, several per job, each a Redis round trip: off unless
+# asked for. Flower turns the workers' events on itself while it runs (its enable_events option);
+# CELERY_TASK_EVENTS=true also has the web send task-sent events and the workers send theirs always.
+CELERY_WORKER_SEND_TASK_EVENTS = env.bool("CELERY_TASK_EVENTS", default=False)
+CELERY_TASK_SEND_SENT_EVENT = CELERY_WORKER_SEND_TASK_EVENTS
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every worker sends undispatched jobs and requeues those whose worker died, this often (in a
 # thread of its own, not through the queue, so a backlog cannot delay it; 0 turns it off).
