@@ -1,4 +1,6 @@
-from django.urls import Resolver404, resolve
+from functools import lru_cache
+
+from django.urls import Resolver404, get_resolver, get_urlconf
 
 from backend.core.exceptions import API_NOT_FOUND
 
@@ -26,8 +28,15 @@ class OptionalTrailingSlashMiddleware:
 
 def _resolves(path: str) -> bool:
     """A real route: the catch-all that answers unknown API routes does not count."""
+    return _resolves_with(get_resolver(get_urlconf()), path)
+
+
+# Every request asks, and Django resolves the path once more for the view: remember the answer
+# per URLconf (a new resolver, e.g. after a test overrides ROOT_URLCONF, starts afresh).
+@lru_cache(maxsize=4096)
+def _resolves_with(resolver, path: str) -> bool:
     try:
-        match = resolve(path)
+        match = resolver.resolve(path)
     except Resolver404:
         return False
     return match.url_name != API_NOT_FOUND
