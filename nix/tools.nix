@@ -14,6 +14,9 @@
     pkgs.process-compose
     pkgs.mailpit
     pkgs.uv
+    # DEV_HTTPS=true: the TLS proxy (scripts/https-proxy) and its local CA and certificate.
+    pkgs.caddy
+    pkgs.mkcert
   ]
   # As root (a CI container), PostgreSQL runs as an unprivileged user: scripts/lib/postgres.sh
   # creates it with useradd and drops to it with setpriv.

@@ -25,6 +25,15 @@ CHECKOUT_ID=$(printf '%s' "$REPO_ROOT" | { sha256sum 2>/dev/null || shasum -a 25
 # to a short directory named after the checkout, so two checkouts never share one.
 export RUN_DIR="/tmp/${PROJECT_NAME}-${CHECKOUT_ID}"
 
+# DEV_HTTPS as django-environ's env.bool reads it, so the shell and Django never disagree
+# (scripts/lib/ports.sh, scripts/https-proxy, scripts/setup).
+stack_https_enabled() {
+  case "$(printf '%s' "${DEV_HTTPS:-}" | tr '[:upper:]' '[:lower:]')" in
+    true | on | ok | y | yes | 1) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
 # RUN_DIR sits in /tmp under a predictable name: refuse one that someone else created.
 stack_prepare_run_dir() {
   # postgres and redis start in parallel: either may create it.
