@@ -161,8 +161,12 @@ stack_ports_check_free() {
     taken+=($(_stack_bind_ports "$DJANGO_PORT" "$VITE_PORT"))
   fi
   ((${#taken[@]})) || return 0
-  mapfile -t taken < <(_stack_ports_taken "${taken[@]}")
-  ((${#taken[@]})) || return 0
+  # Not mapfile: macOS's /bin/bash is 3.2, and `nix run .#up` runs these scripts with it.
+  local busy
+  busy=$(_stack_ports_taken "${taken[@]}")
+  [[ -n "$busy" ]] || return 0
+  # shellcheck disable=SC2206  # one number a line
+  taken=($busy)
   echo "ports ${taken[*]} of this checkout are taken by something else: choosing new ones"
   stack_ports_choose && stack_ports_export
 }
