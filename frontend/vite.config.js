@@ -6,6 +6,12 @@ import { defineConfig } from 'vite'
 
 import { precompiledMessages, vueI18nTreeShaking } from './build-plugins/vue-i18n.js'
 
+const publicPort = Number(process.env.VITE_PORT ?? 3000)
+// DEV_HTTPS as the Django settings (django-environ's env.bool) read it.
+const https = ['true', 'on', 'ok', 'y', 'yes', '1'].includes(
+  (process.env.DEV_HTTPS ?? '').toLowerCase(),
+)
+
 // Django serves the page and django-vite writes the script tags. It builds URLs as
 // STATIC_URL + path both from the manifest and (dev mode) against this dev server, so `base`
 // is STATIC_URL in both modes.
@@ -34,10 +40,14 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
-    port: Number(process.env.VITE_PORT ?? 3000),
+    // VITE_BIND_PORT: VITE_PORT itself, or with DEV_HTTPS the port behind the stack's TLS proxy
+    // (scripts/https-proxy), which serves VITE_PORT.
+    port: Number(process.env.VITE_BIND_PORT ?? publicPort),
     strictPort: true,
     // The page comes from Django (:8000); assets and HMR must point back here.
-    origin: `http://localhost:${process.env.VITE_PORT ?? 3000}`,
+    origin: `${https ? 'https' : 'http'}://localhost:${publicPort}`,
+    // Behind the proxy the HMR client connects to the proxy's port, over wss.
+    hmr: https ? { protocol: 'wss', host: 'localhost', clientPort: publicPort } : undefined,
   },
   build: {
     outDir: 'dist',

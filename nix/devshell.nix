@@ -16,7 +16,12 @@ pkgs.mkShell {
     tools.stack
     ++ tools.dev
     ++ [ frontend.linkNodeModulesHook ]
-    ++ lib.optional hasChromium pkgs.chromium;
+    # certutil (nss.tools): the DEV_HTTPS test gives that Chromium an NSS database holding only
+    # the stack's CA (tests/stack/test_dev_https.py).
+    ++ lib.optionals hasChromium [
+      pkgs.chromium
+      pkgs.nss.tools
+    ];
 
   env = lib.optionalAttrs hasChromium { CHROMIUM_PATH = lib.getExe pkgs.chromium; } // {
     # Nix builds the venv from uv.lock; uv only edits pyproject.toml and uv.lock here, so it must

@@ -6,7 +6,10 @@
   stack = [
     python.devVenv
     pkgs.git
-    # The worker's readiness probe calls `timeout`, which macOS lacks.
+    # The scripts' `#!/usr/bin/env bash` then finds bash 5, not macOS's /bin/bash 3.2 (which
+    # lacks mapfile and `mapfile -d`): the apps keep the caller's PATH behind runtimeInputs.
+    pkgs.bash
+    # GNU coreutils ahead of macOS's BSD ones, as on Linux.
     pkgs.coreutils
     pkgs.nodejs_22
     pkgs.postgresql_17
@@ -14,6 +17,9 @@
     pkgs.process-compose
     pkgs.mailpit
     pkgs.uv
+    # DEV_HTTPS=true: the TLS proxy (scripts/https-proxy) and its local CA and certificate.
+    pkgs.caddy
+    pkgs.mkcert
   ]
   # As root (a CI container), PostgreSQL runs as an unprivileged user: scripts/lib/postgres.sh
   # creates it with useradd and drops to it with setpriv.

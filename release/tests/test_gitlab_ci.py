@@ -101,9 +101,9 @@ def gitlab_ci_local(repo: Path, *args: str) -> str:
     return result.stdout
 
 
-def jobs_for(
+def listing_for(
     repo: Path, *, ref: str, variables: dict[str, str] | None = None, tag: bool = False
-) -> set[str]:
+) -> list[dict]:
     git(repo, "checkout", "-q", ref) if tag else git(repo, "checkout", "-q", "-B", ref)
     args = []
     for name, value in (variables or {}).items():
@@ -113,8 +113,22 @@ def jobs_for(
         args += ["--variable", f"CI_COMMIT_TAG={ref}", "--unset-variable", "CI_COMMIT_BRANCH"]
     # Setting CI_PIPELINE_SOURCE is how a merge-request pipeline is simulated: no warning for that.
     args += ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE,CI_COMMIT_TAG,CI_COMMIT_TAG_MESSAGE"]
-    listing = json.loads(gitlab_ci_local(repo, "--list-json", *args))
-    return {job["name"] for job in listing if job["when"] != "never"}
+    return json.loads(gitlab_ci_local(repo, "--list-json", *args))
+
+
+def jobs_for(repo: Path, **pipeline) -> set[str]:
+    """The jobs that run by themselves (not never, not manual)."""
+    return {
+        job["name"]
+        for job in listing_for(repo, **pipeline)
+        if job["when"] not in ("never", "manual")
+    }
+
+
+def manual_jobs_for(repo: Path, **pipeline) -> dict[str, bool]:
+    """The jobs started by hand, each with its allow_failure."""
+    listing = listing_for(repo, **pipeline)
+    return {job["name"]: job["allow_failure"] for job in listing if job["when"] == "manual"}
 
 
 @pytest.mark.parametrize("branch", ["feat/x", "fix/login", "test/e2e", "chore/deps"])
@@ -167,6 +181,22 @@ def test_tag_with_arm64_on_e2c_builds_it_remotely(ci_repo):
 def test_scheduled_reap_runs_alone(ci_repo):
     variables = {"CI_PIPELINE_SOURCE": "schedule", "E2C_REAP": "true"}
     assert jobs_for(ci_repo, ref="main", variables=variables) == {"e2c-reap"}
+    assert manual_jobs_for(ci_repo, ref="main", variables=variables) == {}
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        {"ref": "feat/x"},
+        {"ref": "feat/x", "variables": {"CI_PIPELINE_SOURCE": "merge_request_event"}},
+        {"ref": "main"},
+        {"ref": "staging"},
+        {"ref": "1.3.0alpha", "tag": True},
+    ],
+)
+def test_macos_is_a_manual_job_that_never_fails_the_pipeline(ci_repo, pipeline):
+    # Optional: started by hand, and its failure leaves the pipeline green.
+    assert manual_jobs_for(ci_repo, **pipeline) == {"macos": True}
 
 
 def test_lightweight_tag_runs_everything(ci_repo):
@@ -221,6 +251,18 @@ def test_remote_builds_set_up_and_always_tear_down_the_instance(tag_pipeline, jo
     # after_script runs in its own shell after a failed script too.
     assert definition["after_script"][-1] == "nix run .#release -- e2c teardown"
     assert any('--builders "$E2C_BUILDER"' in line for line in definition["script"])
+
+
+def test_macos_job_installs_nix_then_checks_and_brings_the_stack_up(tag_pipeline):
+    job = tag_pipeline["macos"]
+    assert job["tags"] == ["saas-macos-medium-m1"]
+    assert tag_pipeline["variables"]["NIX_INSTALLER_URL"].endswith("/install")
+    assert any('"$NIX_INSTALLER_URL"' in line for line in job["before_script"])
+    assert job["script"][0] == "nix develop -c make check"
+    assert "nix develop -c scripts/up --detached" in job["script"]
+    assert any(line.startswith("nix develop -c scripts/status --wait") for line in job["script"])
+    # after_script runs after a failed script too: the stack never outlives the job.
+    assert job["after_script"][-1] == "nix develop -c scripts/down"
 
 
 def test_no_host_key_is_trusted_on_first_use():

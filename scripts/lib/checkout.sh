@@ -22,8 +22,20 @@ export STACK_LOG_DIR="$STATE_DIR/logs"
 CHECKOUT_ID=$(printf '%s' "$REPO_ROOT" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-8)
 
 # Unix socket paths must stay under 104 bytes (sun_path on macOS; 108 on Linux): the sockets go
-# to a short directory named after the checkout, so two checkouts never share one.
+# to a short directory named after the checkout, so two checkouts never share one, however deep
+# the checkout lies (.state/ would overflow in a deep one). /tmp, not TMPDIR: macOS's TMPDIR is
+# /var/folders/<..>/<..>/T/, about 50 bytes already. At most 5 + 40 (scripts/rename's longest
+# name) + 9 bytes, plus the longest socket name (process-compose.sock): 75.
 export RUN_DIR="/tmp/${PROJECT_NAME}-${CHECKOUT_ID}"
+
+# DEV_HTTPS as django-environ's env.bool reads it, so the shell and Django never disagree
+# (scripts/lib/ports.sh, scripts/https-proxy, scripts/setup).
+stack_https_enabled() {
+  case "$(printf '%s' "${DEV_HTTPS:-}" | tr '[:upper:]' '[:lower:]')" in
+    true | on | ok | y | yes | 1) return 0 ;;
+    *) return 1 ;;
+  esac
+}
 
 # RUN_DIR sits in /tmp under a predictable name: refuse one that someone else created.
 stack_prepare_run_dir() {

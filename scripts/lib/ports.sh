@@ -12,6 +12,10 @@
 #
 # DJANGO_PORT, VITE_PORT, FLOWER_PORT, MAILPIT_SMTP_PORT and MAILPIT_UI_PORT exported by the
 # caller win over the block, one by one; so do the URL variables below.
+#
+# DEV_HTTPS=true: the app and Vite keep their ports and URLs, now https: the stack's TLS proxy
+# (scripts/https-proxy) listens there, and Django and Vite move to the next port up
+# (DJANGO_BIND_PORT, VITE_BIND_PORT), which no block uses (every base port ends in 0 or 5).
 
 STACK_PORT_FILE="$STATE_DIR/ports"
 STACK_PORT_NAMES=(DJANGO_PORT VITE_PORT FLOWER_PORT MAILPIT_SMTP_PORT MAILPIT_UI_PORT)
@@ -39,6 +43,12 @@ _stack_block_ports() {
   for base in "${STACK_PORT_BASES[@]}"; do printf '%s ' $((base + 10 * $1)); done
 }
 
+# With DEV_HTTPS, the ports Django and Vite bind behind the proxy (ports $1 and $2 plus one).
+_stack_bind_ports() {
+  stack_https_enabled && printf '%s %s ' $(($1 + 1)) $(($2 + 1))
+  return 0
+}
+
 # Chooses the first block whose five ports are all free and records it in .state/ports.
 stack_ports_choose() {
   local first block candidate ports
@@ -52,8 +62,8 @@ stack_ports_choose() {
     block=$(((first + candidate) % STACK_PORT_BLOCKS))
     [[ "$block" == 0 && "$first" != 0 ]] && continue
     ports=$(_stack_block_ports "$block")
-    # shellcheck disable=SC2086  # one word per port
-    if [[ -z "$(_stack_ports_taken $ports)" ]]; then
+    # shellcheck disable=SC2086,SC2046  # one word per port
+    if [[ -z "$(_stack_ports_taken $ports $(_stack_bind_ports $ports))" ]]; then
       found=$block
       break
     fi
@@ -111,15 +121,28 @@ stack_ports_export() {
     recorded="STACK_RECORDED_$name"
     _stack_derive "$name" "${!recorded}"
   done
+  local scheme=http
+  if stack_https_enabled; then
+    scheme=https
+    _stack_derive DJANGO_BIND_PORT $((DJANGO_PORT + 1))
+    _stack_derive VITE_BIND_PORT $((VITE_PORT + 1))
+    # process-compose.yaml's `disabled:` of the https process.
+    _stack_derive STACK_HTTPS_DISABLED false
+  else
+    _stack_derive DJANGO_BIND_PORT "$DJANGO_PORT"
+    _stack_derive VITE_BIND_PORT "$VITE_PORT"
+    _stack_derive STACK_HTTPS_DISABLED true
+  fi
   # Links in mails (verification, password reset) point at this checkout's app.
-  _stack_derive FRONTEND_URL "http://localhost:$DJANGO_PORT"
+  _stack_derive FRONTEND_URL "$scheme://localhost:$DJANGO_PORT"
   # Django loads the page's assets and HMR client from Vite, which fetches the API back.
   _stack_derive DJANGO_VITE_DEV_SERVER_PORT "$VITE_PORT"
-  _stack_derive DJANGO_CORS_ALLOWED_ORIGINS "http://localhost:$VITE_PORT,http://127.0.0.1:$VITE_PORT"
+  _stack_derive DJANGO_VITE_DEV_SERVER_PROTOCOL "$scheme"
+  _stack_derive DJANGO_CORS_ALLOWED_ORIGINS "$scheme://localhost:$VITE_PORT,$scheme://127.0.0.1:$VITE_PORT"
   _stack_derive EMAIL_HOST 127.0.0.1
   _stack_derive EMAIL_PORT "$MAILPIT_SMTP_PORT"
-  # What the Playwright tests talk to.
-  _stack_derive E2E_BASE_URL "http://127.0.0.1:$DJANGO_PORT"
+  # What the Playwright tests talk to. The certificate names localhost, 127.0.0.1 and ::1.
+  _stack_derive E2E_BASE_URL "$scheme://127.0.0.1:$DJANGO_PORT"
   _stack_derive MAILPIT_URL "http://127.0.0.1:$MAILPIT_UI_PORT"
   export STACK_DERIVED_VALUES=$_stack_derived_now
   unset _stack_derived_now
@@ -133,18 +156,28 @@ stack_ports_check_free() {
     recorded="STACK_RECORDED_$name"
     [[ "${!name}" == "${!recorded}" ]] && taken+=("${!name}")
   done
+  if stack_https_enabled && [[ "$DJANGO_PORT" == "$STACK_RECORDED_DJANGO_PORT" ]]; then
+    # shellcheck disable=SC2207  # two numbers
+    taken+=($(_stack_bind_ports "$DJANGO_PORT" "$VITE_PORT"))
+  fi
   ((${#taken[@]})) || return 0
-  mapfile -t taken < <(_stack_ports_taken "${taken[@]}")
-  ((${#taken[@]})) || return 0
+  # Not mapfile: macOS's /bin/bash is 3.2, and `nix run .#up` runs these scripts with it.
+  local busy
+  busy=$(_stack_ports_taken "${taken[@]}")
+  [[ -n "$busy" ]] || return 0
+  # shellcheck disable=SC2206  # one number a line
+  taken=($busy)
   echo "ports ${taken[*]} of this checkout are taken by something else: choosing new ones"
   stack_ports_choose && stack_ports_export
 }
 
 # The stack's addresses, one a line.
 stack_urls() {
+  local scheme=http
+  stack_https_enabled && scheme=https
   cat <<URLS
-app      http://localhost:$DJANGO_PORT  (admin /admin/, API docs /api/v1/docs/)
-vite     http://localhost:$VITE_PORT
+app      $scheme://localhost:$DJANGO_PORT  (admin /admin/, API docs /api/v1/docs/)
+vite     $scheme://localhost:$VITE_PORT
 flower   http://localhost:$FLOWER_PORT
 mailpit  http://localhost:$MAILPIT_UI_PORT  (SMTP 127.0.0.1:$MAILPIT_SMTP_PORT)
 URLS

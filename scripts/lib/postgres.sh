@@ -32,6 +32,12 @@ pg_exec_as_owner() {
 
 pg_ensure_run_as_user() {
   [[ -n "${PG_RUN_AS:-}" ]] || return 0
+  # useradd and setpriv (above) are Linux's: as root elsewhere, say so instead.
+  if [[ "$(uname -s)" != Linux ]]; then
+    echo "error: as root, PostgreSQL runs as another user (setpriv), on Linux only;" \
+      "on $(uname -s) start the stack as a normal user" >&2
+    return 1
+  fi
   id -u "$PG_RUN_AS" >/dev/null 2>&1 && return 0
   echo "creating system user $PG_RUN_AS to run PostgreSQL (it refuses to run as root)"
   useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$PG_RUN_AS"

@@ -28,7 +28,9 @@ _stack_record_sync() {
 
 stack_install_missing_tools() {
   local missing=() tool answer
-  for tool in "${STACK_TOOLS[@]}"; do
+  local tools=("${STACK_TOOLS[@]}")
+  stack_https_enabled && tools+=(caddy mkcert)
+  for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   ((${#missing[@]})) || return 0

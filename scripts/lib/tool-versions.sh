@@ -15,3 +15,5 @@ HELM_VERSION=v4.3.2
 KUBERNETES_VERSION=v1.33.13
 # The TLS proxy of deploy/compose.yaml (its image tag is the same version) and of tests/deploy.
 CADDY_VERSION=v2.11.9
+# DEV_HTTPS=true: the local CA and localhost certificate of the dev stack's TLS proxy.
+MKCERT_VERSION=v1.4.4

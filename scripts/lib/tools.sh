@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The tools the stack runs, by name on PATH (needs checkout.sh first).
 
-# Debian keeps the server binaries of PostgreSQL off PATH.
-if ! command -v postgres >/dev/null 2>&1; then
+# Debian keeps the server binaries of PostgreSQL off PATH. (Only there: sort -V is missing
+# from older macOS sorts.)
+if ! command -v postgres >/dev/null 2>&1 && [[ -d /usr/lib/postgresql ]]; then
   _stack_pgbin=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   [[ -d "$_stack_pgbin" ]] && export PATH="$_stack_pgbin:$PATH"
   unset _stack_pgbin

@@ -176,6 +176,11 @@ PORT_VARIABLES = (
     "EMAIL_PORT",
     "E2E_BASE_URL",
     "MAILPIT_URL",
+    "DJANGO_BIND_PORT",
+    "VITE_BIND_PORT",
+    "DJANGO_VITE_DEV_SERVER_PROTOCOL",
+    # The developer's choice of https for their own stack; a test that wants it says so.
+    "DEV_HTTPS",
 )
 
 

@@ -106,6 +106,22 @@ def test_checkout_path_with_a_space_runs_the_stack_and_a_ci_test(make_checkout):
     assert checkout.wait_until_no_processes() == []
 
 
+def test_a_checkout_too_deep_for_a_socket_path_runs_postgres_and_redis(make_checkout):
+    # Deeper than sun_path allows on Linux (108 bytes) and macOS (104): sockets under .state/
+    # could not even be created there.
+    checkout = make_checkout("/".join(["a-rather-long-directory-name"] * 5))
+    assert len(str(checkout.root / ".state" / "redis.sock")) > 108
+    checkout.up("postgres", "redis")
+    env = checkout.stack_env()
+    run_dir = Path(env["RUN_DIR"])
+    assert not run_dir.is_relative_to(checkout.root)
+    sockets = [path for path in run_dir.iterdir() if path.is_socket()]
+    assert {".s.PGSQL.5432", "redis.sock", "process-compose.sock"} <= {p.name for p in sockets}
+    assert all(len(str(path)) < 104 for path in sockets), sockets
+    assert checkout.psql("SELECT 1") == "1"
+    assert checkout.redis("ping") == "PONG"
+
+
 def test_two_checkouts_run_side_by_side_without_sharing_anything(make_checkout):
     first, second = make_checkout(), make_checkout()
     first.up("postgres", "redis")
