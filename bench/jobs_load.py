@@ -100,7 +100,8 @@ def soak(stack, token: str, body: bytes, seconds: float, rate: float, names: lis
         errors += code != 202
         time.sleep(max(0.0, started + sent / rate - time.perf_counter()))
     samples.append({name: stack.rss_mib(name) for name in names})
-    print(f"soak: {sent} jobs at {rate:g}/s for {seconds:.0f} s, errors {errors} (goal: < 10 %)")
+    print(f"soak: {sent} jobs at {rate:g}/s for {seconds:.0f} s, errors {errors}")
+    print("  resident memory, first and last sample (goal: growth under 10 %):")
     for name in names:
         first, last = samples[0][name], samples[-1][name]
         growth = (last - first) / first * 100 if first else float("nan")
