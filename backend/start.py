@@ -14,7 +14,8 @@ import sys
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import contextmanager
-from urllib.parse import quote
+
+from backend.core.database_url import database_url
 
 DEFAULT_SETTINGS = "backend.config.settings.production"
 USAGE = (
@@ -102,7 +103,7 @@ def _prepare_database() -> None:
         _say(f"fixtures: {', '.join(loaded) if loaded else 'nothing new'}")
         if superuser:
             email, password = superuser
-            _say(f"superuser {email}: {superuser_ensure(email=email, password=password)}")
+            _say(f"superuser {email}: {_superuser_apply(email, password)}")
         else:
             _say("superuser: DJANGO_SUPERUSER_EMAIL is not set, none created")
 
@@ -180,11 +181,7 @@ COMMANDS: dict[str, Callable[[list[str]], None]] = {
 # DATABASE
 # ------------------------------------------------------------------------------
 def database_url_from_parts(environ: Mapping[str, str]) -> str | None:
-    """postgres://user:password@host:port/db from POSTGRES_*, or None when POSTGRES_HOST is unset.
-
-    Each part is percent-encoded, so a password may hold any character. A host starting with "/"
-    is a socket directory, which a URL can only carry as the host query parameter.
-    """
+    """The DATABASE_URL of POSTGRES_*, or None when POSTGRES_HOST is unset."""
     host = environ.get("POSTGRES_HOST", "")
     if not host:
         return None
@@ -194,15 +191,13 @@ def database_url_from_parts(environ: Mapping[str, str]) -> str | None:
     port = environ.get("POSTGRES_PORT", "5432")
     if not port.isdigit():
         raise ConfigError(f"POSTGRES_PORT must be a port number, not {port!r}")
-    credentials = quote(environ["POSTGRES_USER"], safe="")
-    if environ.get("POSTGRES_PASSWORD"):
-        credentials += ":" + quote(environ["POSTGRES_PASSWORD"], safe="")
-    name = quote(environ["POSTGRES_DB"], safe="")
-    if host.startswith("/"):
-        return f"postgres://{credentials}@/{name}?host={quote(host, safe='/')}&port={port}"
-    if ":" in host:  # an IPv6 address
-        host = f"[{host}]"
-    return f"postgres://{credentials}@{host}:{port}/{name}"
+    return database_url(
+        name=environ["POSTGRES_DB"],
+        user=environ["POSTGRES_USER"],
+        password=environ.get("POSTGRES_PASSWORD", ""),
+        host=host,
+        port=port,
+    )
 
 
 def set_database_url_from_parts(environ: MutableMapping[str, str]) -> None:
@@ -281,54 +276,20 @@ def _superuser_from_env() -> tuple[str, str] | None:
     return email, password
 
 
-def superuser_ensure(*, email: str, password: str) -> str:
-    """Create the superuser, or bring an existing one back to superuser with this password.
-
-    The password is only re-hashed when it changed, so a restart does not sign the admin out
-    (Django ties sessions to the password hash). The email address is marked verified and
-    primary, as allauth requires before it lets the account log in through the API.
-    Returns "created", "updated" or "unchanged".
-    """
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
+def _superuser_apply(email: str, password: str) -> str:
     from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-    from django.db import transaction
 
-    user_model = get_user_model()
+    from backend.accounts.services import superuser_ensure
+
     try:
-        validate_email(email)
+        return superuser_ensure(email=email, password=password)
     except ValidationError as exc:
-        raise ConfigError(f"DJANGO_SUPERUSER_EMAIL {email!r}: {' '.join(exc.messages)}") from exc
-    email = user_model.objects.normalize_email(email)
-    with transaction.atomic():
-        user = user_model.objects.select_for_update().filter(email__iexact=email).first()
-        created = user is None
-        if created:
-            user = user_model(email=email)
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ConfigError(f"DJANGO_SUPERUSER_PASSWORD: {' '.join(exc.messages)}") from exc
-        changed = created or not (user.is_staff and user.is_superuser and user.is_active)
-        if created or not user.check_password(password):
-            user.set_password(password)
-            changed = True
-        user.is_staff = user.is_superuser = user.is_active = True
-        user.save()
-
-        EmailAddress.objects.filter(user=user).exclude(email__iexact=email).update(primary=False)
-        address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
-        if address is None:
-            address = EmailAddress(user=user, email=email.lower())
-        if not (address.verified and address.primary):
-            address.verified = address.primary = True
-            address.save()
-            changed = True
-    if created:
-        return "created"
-    return "updated" if changed else "unchanged"
+        raise ConfigError(
+            "; ".join(
+                f"DJANGO_SUPERUSER_{field.upper()}: {' '.join(messages)}"
+                for field, messages in exc.message_dict.items()
+            )
+        ) from exc
 
 
 # GUNICORN

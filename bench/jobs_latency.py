@@ -26,7 +26,7 @@ def main() -> None:
 
     env = setup_django()
     user, token = bench_user("bench-latency@example.com")
-    user.processing_requests.all().delete()
+    user.jobs.all().delete()
     body = json.dumps({"title": "latency", "text": sample_text(args.size)}).encode()
 
     end_to_end, server_side, queue_wait = [], [], []

@@ -56,13 +56,13 @@ def main() -> None:
 def _fill(user, rows: int) -> None:
     from django.utils import timezone
 
-    from backend.jobs.models import ProcessingRequest
+    from backend.jobs.models import Job
 
-    existing = ProcessingRequest.objects.filter(owner=user).count()
+    existing = Job.objects.filter(owner=user).count()
     if existing == rows:
         print(f"{rows} jobs already in the table")
         return
-    ProcessingRequest.objects.filter(owner=user).delete()
+    Job.objects.filter(owner=user).delete()
     start = time.perf_counter()
     now = timezone.now()
     text = "word " * 400
@@ -71,7 +71,7 @@ def _fill(user, rows: int) -> None:
     for n in range(rows):
         created = now - timedelta(seconds=n)
         batch.append(
-            ProcessingRequest(
+            Job(
                 owner=user,
                 title=f"Job {n}",
                 input_text=text,
@@ -83,16 +83,16 @@ def _fill(user, rows: int) -> None:
             )
         )
         if len(batch) == 5000:
-            ProcessingRequest.objects.bulk_create(batch)
+            Job.objects.bulk_create(batch)
             batch = []
-    ProcessingRequest.objects.bulk_create(batch)
+    Job.objects.bulk_create(batch)
     print(f"{rows} jobs created in {time.perf_counter() - start:.1f} s")
     from django.db import connection
 
     # What autovacuum would have done by now: statistics, and the visibility map that lets
     # the count read the index alone.
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE jobs_processingrequest")
+        cursor.execute("VACUUM ANALYZE jobs_job")
 
 
 def _count_queries(user, token: str) -> None:
@@ -135,7 +135,7 @@ def _explain(user) -> None:
         with connection.cursor() as cursor:
             if queryset is None:
                 sql, params = (
-                    "SELECT COUNT(*) FROM jobs_processingrequest WHERE owner_id = %s",
+                    "SELECT COUNT(*) FROM jobs_job WHERE owner_id = %s",
                     [user.pk],
                 )
             else:

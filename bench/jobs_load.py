@@ -34,11 +34,11 @@ def main() -> None:
     args = parser.parse_args()
 
     env = setup_django()
-    from backend.jobs.models import ProcessingRequest, ProcessingResult
+    from backend.jobs.models import Job, JobResult
 
     user, token = bench_user("bench-load@example.com")
-    user.processing_requests.all().delete()
-    jobs = ProcessingRequest.objects.filter(owner=user)
+    user.jobs.all().delete()
+    jobs = Job.objects.filter(owner=user)
     body = json.dumps({"title": "load", "text": sample_text(4096)}).encode()
 
     with stack_processes(env, worker_concurrency=2, workers=2) as stack:
@@ -72,7 +72,7 @@ def main() -> None:
         rss_after = {name: stack.rss_mib(name) for name in names}
 
         once = jobs.filter(status="completed", attempts=1).count()
-        results = ProcessingResult.objects.filter(request__owner=user).count()
+        results = JobResult.objects.filter(job__owner=user).count()
         print(f"burst: {total} jobs from {args.clients} clients, 2 workers x 2")
         print(f"  create   {describe_ms(latencies)}   errors {len(errors)}")
         print(f"  {total / elapsed:.1f} jobs/s end to end ({elapsed:.1f} s)")

@@ -33,10 +33,10 @@ def main() -> None:
     args = parser.parse_args()
 
     env = setup_django()
-    from backend.jobs.models import ProcessingRequest
+    from backend.jobs.models import Job
 
     user, token = bench_user("bench-throughput@example.com")
-    user.processing_requests.all().delete()
+    user.jobs.all().delete()
     per_client = args.jobs // args.clients
     bodies = [
         json.dumps({"title": f"t{n}", "text": sample_text(args.size, seed=n)}).encode()
@@ -68,7 +68,7 @@ def main() -> None:
             thread.join()
         submitted = time.perf_counter() - started
 
-        jobs = ProcessingRequest.objects.filter(owner=user)
+        jobs = Job.objects.filter(owner=user)
         total = per_client * args.clients
         while True:
             done = jobs.filter(status__in=["completed", "failed"]).count()

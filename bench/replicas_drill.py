@@ -276,8 +276,8 @@ def _wait_for_jobs(env: dict[str, str], job_ids: list[str]) -> dict:
 
     began = time.monotonic()
     query = (
-        "SELECT r.status, r.attempts, (SELECT count(*) FROM jobs_processingresult s "
-        "WHERE s.request_id = r.id) FROM jobs_processingrequest r WHERE r.id = ANY(%s::uuid[])"
+        "SELECT r.status, r.attempts, (SELECT count(*) FROM jobs_jobresult s "
+        "WHERE s.job_id = r.id) FROM jobs_job r WHERE r.id = ANY(%s::uuid[])"
     )
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as db:
         while True:

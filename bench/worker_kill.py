@@ -22,11 +22,11 @@ def main() -> None:
     args = parser.parse_args()
 
     env = setup_django()
-    from backend.jobs.models import ProcessingRequest, ProcessingResult
+    from backend.jobs.models import Job, JobResult
 
     user, token = bench_user("bench-worker-kill@example.com")
-    user.processing_requests.all().delete()
-    jobs = ProcessingRequest.objects.filter(owner=user)
+    user.jobs.all().delete()
+    jobs = Job.objects.filter(owner=user)
 
     with stack_processes(env, worker_concurrency=2) as stack:
         client = Client(stack.base_url, token)
@@ -49,7 +49,7 @@ def main() -> None:
 
     completed = jobs.filter(status="completed").count()
     rerun = jobs.filter(attempts__gt=1).count()
-    results = ProcessingResult.objects.filter(request__owner=user).count()
+    results = JobResult.objects.filter(job__owner=user).count()
     print(f"jobs {args.jobs}, running when killed {running}, run again {rerun}")
     print(f"kill -> all completed        {done_at - killed_at:6.1f} s")
     print(f"new worker ready -> all done {done_at - ready_at:6.1f} s   (goal: rerun within 30 s)")

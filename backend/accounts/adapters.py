@@ -4,6 +4,8 @@ from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.sites.models import Site
+from django.contrib.sites.shortcuts import get_current_site
 
 from backend.core.exceptions import ServiceUnavailable
 
@@ -22,6 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
         self.send_mail("account/email/account_already_exists", email, context)
 
     def send_mail(self, template_prefix, email, context):
+        # allauth's mails greet and sign off with the site's name, a database row that says
+        # "localhost"; they name the project instead, APP_NAME, as their subject prefix does.
+        site = context.get("current_site") or get_current_site(self.request)
+        named = Site(id=site.id, domain=site.domain, name=settings.APP_NAME)
+        context = {**context, "current_site": named}
         # A mail server that is down is the server's problem, not the client's: answer 503, and
         # the exception handler rolls the request back (no account without its mail).
         try:

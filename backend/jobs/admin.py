@@ -1,19 +1,20 @@
 from django.contrib import admin
 
-from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.models import Job, JobResult
+from backend.jobs.outputs import OUTPUTS
 from backend.jobs.services import job_delete
 
 
-class ProcessingResultInline(admin.StackedInline):
-    model = ProcessingResult
+class JobResultInline(admin.StackedInline):
+    model = JobResult
     can_delete = False
-    readonly_fields = ("data", "terms_csv", "report_md", "archive_zip", "created_at")
+    readonly_fields = ("data", *(output.field for output in OUTPUTS), "created_at")
     extra = 0
     max_num = 0
 
 
-@admin.register(ProcessingRequest)
-class ProcessingRequestAdmin(admin.ModelAdmin):
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
     list_display = ("title", "owner", "status", "attempts", "created_at", "finished_at")
     list_filter = ("status",)
     search_fields = ("title", "owner__email", "=id", "=celery_task_id")
@@ -29,7 +30,7 @@ class ProcessingRequestAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
     )
-    inlines = (ProcessingResultInline,)
+    inlines = (JobResultInline,)
 
     def get_queryset(self, request):
         # The change list must not load every row's input text (up to 1 MB each).
@@ -41,7 +42,7 @@ class ProcessingRequestAdmin(admin.ModelAdmin):
         )
 
     # Through the service, as the API deletes: the row lock orders the delete against a worker
-    # saving the job's results. (Files and the revoke follow any delete: signals.py.)
+    # saving the job's results. (Files and the revoke follow any delete: job_after_delete.)
     def delete_model(self, request, obj):
         job_delete(job=obj)
 
@@ -50,16 +51,16 @@ class ProcessingRequestAdmin(admin.ModelAdmin):
             job_delete(job=job)
 
 
-@admin.register(ProcessingResult)
-class ProcessingResultAdmin(admin.ModelAdmin):
-    list_display = ("request", "created_at")
-    list_select_related = ("request",)
-    search_fields = ("=request__id", "request__title")
-    raw_id_fields = ("request",)
+@admin.register(JobResult)
+class JobResultAdmin(admin.ModelAdmin):
+    list_display = ("job", "created_at")
+    list_select_related = ("job",)
+    search_fields = ("=job__id", "job__title")
+    raw_id_fields = ("job",)
     readonly_fields = ("created_at",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("request__input_text")
+        return super().get_queryset(request).defer("job__input_text")
 
     def has_delete_permission(self, request, obj=None):
         """Not on its own: a completed job without its result has nothing to show or download.

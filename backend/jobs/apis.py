@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 from backend.core.exceptions import PayloadTooLarge
 from backend.jobs import limits
-from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.models import Job, JobResult
+from backend.jobs.outputs import OUTPUTS
 from backend.jobs.parsers import ClientNameMultiPartParser, StrictJSONParser
 from backend.jobs.selectors import job_get, job_list
 from backend.jobs.serializers import (
@@ -32,6 +33,7 @@ from backend.jobs.services import job_create, job_delete
 from backend.jobs.throttles import JobCreateThrottle
 
 DEFAULT_PAGE_SIZE = 10
+OUTPUTS_BY_KIND = {output.kind: output for output in OUTPUTS}
 _NOT_COMPLETED = inline_serializer(
     "JobNotCompleted", {"detail": serializers.CharField(), "status": serializers.CharField()}
 )
@@ -94,18 +96,18 @@ class JobResultsApi(APIView):
     @extend_schema(responses={200: JobResultSerializer, 409: _NOT_COMPLETED})
     def get(self, request, job_id):
         job = job_get(owner=request.user, job_id=job_id, with_result=True)
-        if job.status != ProcessingRequest.Status.COMPLETED:
+        if job.status != Job.Status.COMPLETED:
             return _not_completed(job)
         _stored_result(job)
         return Response(JobResultSerializer(job).data)
 
 
-def _stored_result(job: ProcessingRequest) -> ProcessingResult:
+def _stored_result(job: Job) -> JobResult:
     """A completed job's result; NotFound if it was deleted on its own (from the shell, say:
     the admin does not allow it)."""
     try:
         return job.result
-    except ProcessingResult.DoesNotExist:
+    except JobResult.DoesNotExist:
         raise NotFound("The job's results are no longer stored.") from None
 
 
@@ -152,16 +154,8 @@ class AnyAcceptHeader(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-DOWNLOADS = {
-    # kind: (result field, file name suffix, content type)
-    "csv": ("terms_csv", "-terms.csv", "text/csv; charset=utf-8"),
-    "report": ("report_md", "-report.md", "text/markdown; charset=utf-8"),
-    "archive": ("archive_zip", ".zip", "application/zip"),
-}
-
-
 class JobDownloadApi(APIView):
-    """A result file, streamed as an attachment: kind csv (term frequencies) or report."""
+    """A result file, streamed as an attachment: one of outputs.OUTPUTS, by the route's kind."""
 
     content_negotiation_class = AnyAcceptHeader
 
@@ -169,39 +163,33 @@ class JobDownloadApi(APIView):
         responses={(200, "application/octet-stream"): OpenApiResponse(), 409: _NOT_COMPLETED}
     )
     def get(self, request, job_id, kind):
-        if kind not in ("csv", "report"):
-            raise NotFound("No such download: use csv or report.")
-        return _download(request, job_id, kind)
+        job = job_get(owner=request.user, job_id=job_id, with_result=True)
+        if job.status != Job.Status.COMPLETED:
+            return _not_completed(job)
+        output = OUTPUTS_BY_KIND[kind]
+        stored = _stored_result(job).file(output)
+        if not stored:  # an admin cleared the field
+            raise NotFound("The file is no longer stored.")
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError:
+            raise NotFound("The file is no longer stored.") from None
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=download_name(job.title, output.download_suffix),
+            content_type=output.content_type,
+        )
 
 
-class JobArchiveApi(APIView):
-    """All outputs in one ZIP (terms.csv, report.md, analysis.json), streamed."""
+class JobUnknownDownloadApi(APIView):
+    """download/<id>/<kind>/ for a kind no output is served under (the archive has a route of
+    its own): a JSON 404 rather than the router's page."""
 
-    content_negotiation_class = AnyAcceptHeader
-
-    @extend_schema(responses={(200, "application/zip"): OpenApiResponse(), 409: _NOT_COMPLETED})
-    def get(self, request, job_id):
-        return _download(request, job_id, "archive")
-
-
-def _download(request, job_id, kind: str):
-    job = job_get(owner=request.user, job_id=job_id, with_result=True)
-    if job.status != ProcessingRequest.Status.COMPLETED:
-        return _not_completed(job)
-    field, suffix, content_type = DOWNLOADS[kind]
-    stored = getattr(_stored_result(job), field)
-    if not stored:  # an admin cleared the field
-        raise NotFound("The file is no longer stored.")
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise NotFound("The file is no longer stored.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=download_name(job.title, suffix),
-        content_type=content_type,
-    )
+    @extend_schema(exclude=True)
+    def get(self, request, job_id, kind):
+        kinds = [output.kind for output in OUTPUTS if output.route.startswith("download/")]
+        raise NotFound(f"No such download: use {' or '.join(kinds)}.")
 
 
 def download_name(title: str, suffix: str) -> str:
@@ -210,7 +198,7 @@ def download_name(title: str, suffix: str) -> str:
     return f"{stem or 'job'}{suffix}"
 
 
-def _not_completed(job: ProcessingRequest) -> Response:
+def _not_completed(job: Job) -> Response:
     return Response(
         {
             "detail": f"The job is {job.status}; its results exist once it is completed.",

@@ -2,24 +2,27 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from backend.jobs.outputs import OUTPUTS, Output
 
-def job_directory(job: "ProcessingRequest") -> str:
+
+def job_directory(job: "Job") -> str:
     """Where a job's files live, below MEDIA_ROOT. Built from ids only: no user input steers it."""
     return f"jobs/{job.owner_id}/{job.id}"
 
 
-def _input_path(job: "ProcessingRequest", filename: str) -> str:
+def _input_path(job: "Job", filename: str) -> str:
     # `filename` is chosen by the service ("input.csv"), never the client's name.
     return f"{job_directory(job)}/{filename}"
 
 
-def _output_path(result: "ProcessingResult", filename: str) -> str:
-    return f"{job_directory(result.request)}/{filename}"
+def _output_path(result: "JobResult", filename: str) -> str:
+    return f"{job_directory(result.job)}/{filename}"
 
 
-class ProcessingRequest(models.Model):
+class Job(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         PROCESSING = "processing", "Processing"
@@ -31,7 +34,7 @@ class ProcessingRequest(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
-        related_name="processing_requests",
+        related_name="jobs",
         # The composite indexes below start with owner and serve its lookups too.
         db_index=False,
     )
@@ -44,7 +47,7 @@ class ProcessingRequest(models.Model):
     options = models.JSONField(default=dict, blank=True)
 
     class Phase(models.TextChoices):
-        # The four phases of a run (services.job_process); cleanup follows completion.
+        # The four phases of a run (processing.job_process); cleanup follows completion.
         PREPARE = "prepare", "Validate and prepare"
         ANALYSE = "analyse", "Analyse"
         SAVE = "save", "Save the results"
@@ -104,18 +107,22 @@ class ProcessingRequest(models.Model):
         return self.status in (self.Status.COMPLETED, self.Status.FAILED)
 
 
-class ProcessingResult(models.Model):
-    request = models.OneToOneField(
-        ProcessingRequest, on_delete=models.CASCADE, primary_key=True, related_name="result"
+class JobResult(models.Model):
+    job = models.OneToOneField(
+        Job, on_delete=models.CASCADE, primary_key=True, related_name="result"
     )
     data = models.JSONField()
+    # One field for each of outputs.OUTPUTS, by its `field`.
     terms_csv = models.FileField(upload_to=_output_path, max_length=255)
     report_md = models.FileField(upload_to=_output_path, max_length=255)
     archive_zip = models.FileField(upload_to=_output_path, max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
-        return f"Result of {self.request_id}"
+        return f"Result of {self.job_id}"
+
+    def file(self, output: Output) -> FieldFile:
+        return getattr(self, output.field)
 
     def stored_files(self) -> list[str]:
-        return [f.name for f in (self.terms_csv, self.report_md, self.archive_zip) if f]
+        return [self.file(output).name for output in OUTPUTS if self.file(output)]

@@ -1,36 +1,69 @@
 """The downloadable files of a finished job: term frequencies (CSV), a report (Markdown) and a
-ZIP of everything. Written into a working directory; the service stores them."""
+ZIP of everything. OUTPUTS is the one list of them: the result's fields, the stored names, the
+download routes and the results' `files` links all read it. Written into a working directory;
+the processing stores them."""
 
 import csv
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from backend.jobs.analysis import TextStats
 
-TERMS_CSV = "terms.csv"
-REPORT_MD = "report.md"
-DATA_JSON = "analysis.json"
-ARCHIVE_ZIP = "archive.zip"
+
+@dataclass(frozen=True)
+class Output:
+    kind: str  # its key in a result's `files`
+    field: str  # the JobResult file field that holds it
+    file_name: str  # its stored name, in the job's directory and inside the archive
+    download_suffix: str  # what follows the job's title in the attachment's name
+    content_type: str
+    route: str  # its download URL below the jobs API
+
+    @property
+    def url_name(self) -> str:
+        return f"download-{self.kind}"
+
+
+CSV = Output(
+    "csv", "terms_csv", "terms.csv", "-terms.csv", "text/csv; charset=utf-8",
+    "download/<uuid:job_id>/csv/",
+)  # fmt: skip
+REPORT = Output(
+    "report", "report_md", "report.md", "-report.md", "text/markdown; charset=utf-8",
+    "download/<uuid:job_id>/report/",
+)  # fmt: skip
+ARCHIVE = Output(
+    "archive", "archive_zip", "archive.zip", ".zip", "application/zip",
+    "download-archive/<uuid:job_id>/",
+)  # fmt: skip
+OUTPUTS = (CSV, REPORT, ARCHIVE)
+DATA_JSON = "analysis.json"  # only inside the archive
+
+
+def stored_names(directory: str) -> list[str]:
+    """Where a job's outputs are stored, whether or not its result row exists."""
+    return [f"{directory}/{output.file_name}" for output in OUTPUTS]
 
 
 def write_outputs(
     workdir: Path, *, title: str, source: str, data: dict, stats: TextStats
-) -> dict[str, Path]:
-    """Write the three output files into `workdir`; returns them by kind (csv, report, archive)."""
-    terms = workdir / TERMS_CSV
+) -> dict[Output, Path]:
+    """Write the output files into `workdir`; returns each one's path."""
+    terms = workdir / CSV.file_name
     with terms.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["term", "count"])
         writer.writerows(stats.all_terms())
-    report = workdir / REPORT_MD
+    report = workdir / REPORT.file_name
     report.write_text(render_report(title=title, source=source, data=data), encoding="utf-8")
-    archive = workdir / ARCHIVE_ZIP
+    archive = workdir / ARCHIVE.file_name
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.write(terms, TERMS_CSV)
-        bundle.write(report, REPORT_MD)
+        bundle.write(terms, CSV.file_name)
+        bundle.write(report, REPORT.file_name)
         bundle.writestr(DATA_JSON, json.dumps(data, indent=2, ensure_ascii=False))
-    return {"csv": terms, "report": report, "archive": archive}
+    return {CSV: terms, REPORT: report, ARCHIVE: archive}
 
 
 def render_report(*, title: str, source: str, data: dict) -> str:

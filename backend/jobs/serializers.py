@@ -6,8 +6,9 @@ from rest_framework import serializers
 
 from backend.core.serializers import RejectUnknownFieldsMixin
 from backend.jobs import limits
-from backend.jobs.analysis import CsvFormatError, summarize_csv
-from backend.jobs.models import ProcessingRequest
+from backend.jobs.inputs import InputError, input_text
+from backend.jobs.models import Job
+from backend.jobs.outputs import OUTPUTS
 
 LANGUAGES = ("en", "de")
 
@@ -96,20 +97,9 @@ class JobCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         content = upload.read()
         upload.seek(0)
         try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise serializers.ValidationError(
-                f"File is not UTF-8 text (invalid byte at position {exc.start})."
-            ) from exc
-        if "\x00" in text:
-            raise serializers.ValidationError("File contains NUL bytes; only text files are taken.")
-        if not text.strip():
-            raise serializers.ValidationError("File contains no text.")
-        if extension == ".csv":
-            try:
-                summarize_csv(text, with_columns=False)
-            except CsvFormatError as exc:
-                raise serializers.ValidationError(f"Not a CSV file: {exc}.") from exc
+            input_text(content, is_csv=extension == ".csv")
+        except InputError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
         upload.client_name = name
         upload.extension = extension
         return upload
@@ -166,12 +156,12 @@ class JobListQuerySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     page_size = serializers.IntegerField(
         min_value=1, max_value=limits.PAGE_SIZE_MAX, required=False
     )
-    status = serializers.ChoiceField(choices=ProcessingRequest.Status.choices, required=False)
+    status = serializers.ChoiceField(choices=Job.Status.choices, required=False)
 
 
 class JobCreatedSerializer(serializers.ModelSerializer):
     class Meta:
-        model = ProcessingRequest
+        model = Job
         fields = ("id", "status")
 
 
@@ -180,7 +170,7 @@ class JobStatusSerializer(serializers.ModelSerializer):
     phase = serializers.SerializerMethodField()
 
     class Meta:
-        model = ProcessingRequest
+        model = Job
         fields = (
             "id",
             "title",
@@ -193,7 +183,7 @@ class JobStatusSerializer(serializers.ModelSerializer):
         )
 
     def get_phase(self, job) -> str | None:
-        return (job.phase or None) if job.status == ProcessingRequest.Status.PROCESSING else None
+        return (job.phase or None) if job.status == Job.Status.PROCESSING else None
 
 
 class JobListItemSerializer(JobStatusSerializer):
@@ -212,12 +202,11 @@ class JobResultSerializer(serializers.ModelSerializer):
     files = serializers.SerializerMethodField()
 
     class Meta:
-        model = ProcessingRequest
+        model = Job
         fields = ("id", "title", "status", "data", "files")
 
     def get_files(self, job) -> dict:
         return {
-            "csv": reverse("jobs:download", kwargs={"job_id": job.id, "kind": "csv"}),
-            "report": reverse("jobs:download", kwargs={"job_id": job.id, "kind": "report"}),
-            "archive": reverse("jobs:download-archive", kwargs={"job_id": job.id}),
+            output.kind: reverse(f"jobs:{output.url_name}", kwargs={"job_id": job.id})
+            for output in OUTPUTS
         }

@@ -1,8 +1,8 @@
-"""Celery entry points. They hold no rules: each calls a service (backend/jobs/services.py)."""
+"""Celery entry points. They hold no rules: each calls a service (processing.py)."""
 
 from celery import shared_task
 
-from backend.jobs.services import job_process
+from backend.jobs.processing import job_process
 
 
 @shared_task(bind=True)

@@ -80,7 +80,7 @@ def test_an_unchanged_superuser_keeps_its_password_hash(deployment, postgres, pr
 
 
 _ENSURE_SAME_PASSWORD = (
-    "import os; from backend.start import superuser_ensure; "
+    "import os; from backend.accounts.services import superuser_ensure; "
     "print(superuser_ensure(email=os.environ['DJANGO_SUPERUSER_EMAIL'], "
     "password=os.environ['DJANGO_SUPERUSER_PASSWORD']))"
 )

@@ -91,7 +91,7 @@ pkgs.testers.runNixOSTest {
 
 
     def counts():
-        sql = "SELECT (SELECT count(*) FROM accounts_user), (SELECT count(*) FROM jobs_processingrequest)"
+        sql = "SELECT (SELECT count(*) FROM accounts_user), (SELECT count(*) FROM jobs_job)"
         return machine.succeed(
             f"runuser -u {NAME} -- psql --dbname={NAME} --tuples-only --no-align --command {shlex.quote(sql)}"
         ).strip()

@@ -66,10 +66,8 @@ def contents(postgres, dbname: str, media_root: Path) -> Contents:
     }
     return Contents(
         users=count("SELECT count(*) FROM accounts_user"),
-        jobs=count("SELECT count(*) FROM jobs_processingrequest"),
-        completed_jobs=count(
-            "SELECT count(*) FROM jobs_processingrequest WHERE status = 'completed'"
-        ),
+        jobs=count("SELECT count(*) FROM jobs_job"),
+        completed_jobs=count("SELECT count(*) FROM jobs_job WHERE status = 'completed'"),
         media=media,
     )
 

@@ -45,7 +45,7 @@ def test_a_decoy_cluster_in_the_environment_is_left_untouched_by_up_test_and_res
         # Django and the worker: a job goes through the stack's own database and broker.
         job = run_job(int(checkout.stack_env()["DJANGO_PORT"]), "through the stack's own")
         assert job["status"] == "completed", job
-        assert checkout.psql("SELECT count(*) FROM jobs_processingrequest") == "1"
+        assert checkout.psql("SELECT count(*) FROM jobs_job") == "1"
     finally:
         os.killpg(attached.pid, signal.SIGINT)
         attached.wait(timeout=90)
@@ -74,7 +74,7 @@ def test_a_decoy_cluster_in_the_environment_is_left_untouched_by_up_test_and_res
     assert decoy.redis_cli("dbsize") == "1"
     # And the stack's own database was rebuilt: the job is gone, the dev user is back.
     checkout.up("postgres")
-    assert checkout.psql("SELECT count(*) FROM jobs_processingrequest") == "0"
+    assert checkout.psql("SELECT count(*) FROM jobs_job") == "0"
     assert checkout.psql("SELECT email FROM accounts_user") == "dev@example.com"
 
 

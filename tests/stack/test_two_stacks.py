@@ -58,5 +58,5 @@ def test_two_checkouts_full_stacks_run_at_once_each_on_its_own_ports(make_checko
         job = run_job(int(own["DJANGO_PORT"]), f"in checkout {index}")
         assert job["status"] == "completed", job
     # Each job went into its own checkout's database.
-    titles = [checkout.psql("SELECT title FROM jobs_processingrequest") for checkout in checkouts]
+    titles = [checkout.psql("SELECT title FROM jobs_job") for checkout in checkouts]
     assert titles == ["in checkout 0", "in checkout 1"]

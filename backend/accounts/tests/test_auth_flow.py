@@ -4,6 +4,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 
 from backend.accounts.tests.factories import PASSWORD
 
@@ -28,6 +29,8 @@ def test_register_verify_login_use_token_and_logout(api_client, smtp_sink):
 
     mail = smtp_sink.wait_for(email)
     key = link_params(mail.get_content())["verify-email"]
+    assert mail.get_content().startswith(f"Hello from {settings.APP_NAME}!")
+    assert mail["Subject"].startswith(f"[{settings.APP_NAME}] ")
 
     response = api_client.post(f"{API}/login/", {"email": email, "password": PASSWORD})
     assert response.status_code == 400
@@ -70,6 +73,16 @@ def test_password_reset_mail_links_to_the_app_and_confirm_sets_the_password(
     assert response.status_code == 200, response.data
     response = api_client.post(f"{API}/login/", {"email": user.email, "password": new_password})
     assert response.status_code == 200
+
+
+def test_mails_greet_and_sign_with_the_project_name_not_the_site_row(api_client, user, smtp_sink):
+    assert settings.APP_NAME != "localhost"  # the Site row's name, which the mails used to show
+    response = api_client.post(f"{API}/password/reset/", {"email": user.email}, format="json")
+    assert response.status_code == 200, response.data
+    body = smtp_sink.wait_for(user.email).get_content()
+    assert body.startswith(f"Hello from {settings.APP_NAME}!")
+    assert f"Thank you for using {settings.APP_NAME}!" in body
+    assert "localhost!" not in body
 
 
 def test_password_change_needs_the_old_password(auth_client, user):

@@ -18,10 +18,11 @@ from rest_framework.test import APIClient
 
 from backend.accounts.tests.factories import UserFactory
 from backend.config.celery import app
-from backend.jobs.models import ProcessingRequest
-from backend.jobs.services import job_process
-from backend.jobs.tests.factories import ProcessingRequestFactory
-from backend.jobs.tests.worker import CeleryWorker, database_url, purge_queue
+from backend.core.database_url import database_url_from_settings
+from backend.jobs.models import Job
+from backend.jobs.processing import job_process
+from backend.jobs.tests.factories import JobFactory
+from backend.jobs.tests.worker import CeleryWorker, purge_queue
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 
@@ -62,7 +63,7 @@ def jobs_test_environment(media_root, celery_queue):
 @pytest.fixture(scope="session")
 def worker_process(django_db_setup, django_db_blocker, media_root, celery_queue, tmp_path_factory):
     with django_db_blocker.unblock():
-        test_database = database_url(connection.settings_dict)
+        test_database = database_url_from_settings(connection.settings_dict)
     worker = CeleryWorker(
         queue=celery_queue,
         env={
@@ -106,8 +107,8 @@ def other_client(other_user):
 @pytest.fixture
 def completed_job(user):
     """A job of `user`, processed by calling the service in this process."""
-    job = ProcessingRequestFactory(owner=user)
+    job = JobFactory(owner=user)
     job_process(job_id=str(job.pk))
     job.refresh_from_db()
-    assert job.status == ProcessingRequest.Status.COMPLETED, job.error_message
+    assert job.status == Job.Status.COMPLETED, job.error_message
     return job

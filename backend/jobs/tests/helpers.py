@@ -1,12 +1,35 @@
 """Helpers of the jobs tests."""
 
+import json
 import random
 import time
 from pathlib import Path
 
-from backend.jobs.models import ProcessingRequest
+from backend.jobs.models import Job
+from backend.jobs.processing import job_process
 
 BOUNDARY = "jobs-test-boundary-7MA4YWxkTrZu0gW"
+CREATE = "/api/v1/jobs/create/"
+
+
+def post_json(client, payload):
+    """POST JSON as a browser does: UTF-8, non-ASCII unescaped (but a lone surrogate, which
+    only escaped JSON can carry)."""
+    try:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        body = json.dumps(payload).encode()
+    return client.post(CREATE, body, content_type="application/json")
+
+
+def post_upload(client, file_name: bytes, content: bytes, **fields):
+    return client.post(
+        CREATE, **multipart({"title": "Upload", **fields}, [("file", file_name, content)])
+    )
+
+
+def get_list(client, query=""):
+    return client.get(f"/api/v1/jobs/list/{query}")
 
 
 def multipart(
@@ -43,11 +66,11 @@ def stored_files(root: Path) -> set[str]:
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 
-def wait_for_status(job_id, statuses, timeout: float = 30) -> ProcessingRequest:
+def wait_for_status(job_id, statuses, timeout: float = 30) -> Job:
     """Poll the database until the job reaches one of `statuses`."""
     deadline = time.monotonic() + timeout
     while True:
-        job = ProcessingRequest.objects.filter(pk=job_id).first()
+        job = Job.objects.filter(pk=job_id).first()
         if job is not None and job.status in statuses:
             return job
         if time.monotonic() > deadline:
@@ -67,3 +90,10 @@ def big_text(megabytes: float, seed: int = 7) -> str:
         words.append(word)
         size += len(word) + 1
     return " ".join(words)
+
+
+def process_here(job: Job, task_id: str | None = None) -> Job:
+    """Run the job in this process, as its message `task_id` (by default its current one)."""
+    job_process(job_id=str(job.pk), task_id=task_id or job.celery_task_id)
+    job.refresh_from_db()
+    return job

@@ -5,12 +5,12 @@ from django.urls import reverse
 
 from backend.accounts.models import User
 from backend.accounts.tests.factories import UserFactory
-from backend.jobs.models import ProcessingRequest, ProcessingResult
-from backend.jobs.tests.factories import ProcessingRequestFactory, file_job_create
+from backend.jobs.models import Job, JobResult
+from backend.jobs.tests.factories import JobFactory, file_job_create
 from backend.jobs.tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
-Status = ProcessingRequest.Status
+Status = Job.Status
 
 
 @pytest.fixture
@@ -20,34 +20,30 @@ def admin_client(client):
 
 
 def test_job_pages_render(admin_client, completed_job):
-    changelist = admin_client.get(reverse("admin:jobs_processingrequest_changelist"))
+    changelist = admin_client.get(reverse("admin:jobs_job_changelist"))
     assert changelist.status_code == 200
     assert completed_job.title in changelist.text
     filtered = admin_client.get(
-        reverse("admin:jobs_processingrequest_changelist") + "?status__exact=completed&q=Job"
+        reverse("admin:jobs_job_changelist") + "?status__exact=completed&q=Job"
     )
     assert completed_job.title in filtered.text
-    change = admin_client.get(
-        reverse("admin:jobs_processingrequest_change", args=[completed_job.pk])
-    )
+    change = admin_client.get(reverse("admin:jobs_job_change", args=[completed_job.pk]))
     assert change.status_code == 200
     assert "terms.csv" in change.text  # the result inline
 
 
 def test_result_pages_render(admin_client, completed_job):
-    changelist = admin_client.get(reverse("admin:jobs_processingresult_changelist"))
+    changelist = admin_client.get(reverse("admin:jobs_jobresult_changelist"))
     assert changelist.status_code == 200
-    change = admin_client.get(
-        reverse("admin:jobs_processingresult_change", args=[completed_job.pk])
-    )
+    change = admin_client.get(reverse("admin:jobs_jobresult_change", args=[completed_job.pk]))
     assert change.status_code == 200
 
 
 def test_the_job_changelist_does_not_load_input_texts(admin_client, django_assert_max_num_queries):
-    ProcessingRequestFactory.create_batch(5, input_text="big " * 10_000)
+    JobFactory.create_batch(5, input_text="big " * 10_000)
     with django_assert_max_num_queries(12) as queries:
-        admin_client.get(reverse("admin:jobs_processingrequest_changelist"))
-    listing = [q["sql"] for q in queries.captured_queries if "jobs_processingrequest" in q["sql"]]
+        admin_client.get(reverse("admin:jobs_job_changelist"))
+    listing = [q["sql"] for q in queries.captured_queries if "jobs_job" in q["sql"]]
     assert listing
     assert not any('"input_text"' in sql for sql in listing)
 
@@ -77,13 +73,13 @@ def test_deleting_a_job_in_the_admin_removes_its_files_and_revokes_its_message(
 ):
     job = pending_file_job
     assert stored_files(media_root) == {job.input_file.name}
-    url = reverse("admin:jobs_processingrequest_delete", args=[job.pk])
+    url = reverse("admin:jobs_job_delete", args=[job.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"post": "yes"})
 
     assert response.status_code == 302
-    assert not ProcessingRequest.objects.exists()
+    assert not Job.objects.exists()
     assert stored_files(media_root) == set()
     assert not (media_root / "jobs" / str(job.owner_id) / str(job.pk)).exists()
     assert _wait_for_revoked(celery_worker, {job.celery_task_id}) == {job.celery_task_id}
@@ -102,13 +98,13 @@ def test_the_admins_delete_action_removes_files_and_revokes_unfinished_jobs(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("admin:jobs_processingrequest_changelist"),
+            reverse("admin:jobs_job_changelist"),
             {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
         )
 
     assert response.status_code == 302
-    assert not ProcessingRequest.objects.exists()
-    assert not ProcessingResult.objects.exists()
+    assert not Job.objects.exists()
+    assert not JobResult.objects.exists()
     assert stored_files(media_root) == set()
     unfinished = pending_file_job.celery_task_id
     assert _wait_for_revoked(celery_worker, {unfinished}) == {unfinished}
@@ -134,7 +130,7 @@ def test_deleting_a_user_in_the_admin_removes_their_jobs_files_and_revokes_their
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
-    assert not ProcessingRequest.objects.exists()
+    assert not Job.objects.exists()
     assert stored_files(media_root) == set()
     for job in (completed_job, pending_file_job):
         assert not (media_root / "jobs" / str(user.pk) / str(job.pk)).exists()
@@ -146,7 +142,7 @@ def test_a_job_deleted_in_the_admin_keeps_its_files_until_the_commit(
     admin_client, completed_job, media_root, django_capture_on_commit_callbacks
 ):
     files = stored_files(media_root)
-    url = reverse("admin:jobs_processingrequest_delete", args=[completed_job.pk])
+    url = reverse("admin:jobs_job_delete", args=[completed_job.pk])
     with django_capture_on_commit_callbacks() as callbacks:
         admin_client.post(url, {"post": "yes"})
     assert callbacks
@@ -155,9 +151,9 @@ def test_a_job_deleted_in_the_admin_keeps_its_files_until_the_commit(
 
 def test_results_cannot_be_deleted_in_the_admin(admin_client, completed_job):
     # A completed job without its result would have nothing to show or download.
-    url = reverse("admin:jobs_processingresult_delete", args=[completed_job.pk])
+    url = reverse("admin:jobs_jobresult_delete", args=[completed_job.pk])
     assert admin_client.get(url).status_code == 403
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
-    changelist = admin_client.get(reverse("admin:jobs_processingresult_changelist"))
+    changelist = admin_client.get(reverse("admin:jobs_jobresult_changelist"))
     assert "delete_selected" not in changelist.text
-    assert ProcessingResult.objects.filter(pk=completed_job.pk).exists()
+    assert JobResult.objects.filter(pk=completed_job.pk).exists()

@@ -13,13 +13,14 @@ import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from backend.core.database_url import database_url_from_settings
 from backend.core.tests.throwaway import ThrowawayRedis, WsgiServer
-from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.models import Job, JobResult
 from backend.jobs.tests.helpers import stored_files, wait_for_status
-from backend.jobs.tests.worker import CeleryWorker, database_url
+from backend.jobs.tests.worker import CeleryWorker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-Status = ProcessingRequest.Status
+Status = Job.Status
 REPO_DIR = Path(__file__).resolve().parents[3]
 CREATE = "/api/v1/jobs/create/"
 
@@ -30,7 +31,7 @@ def frozen_redis_stack(user, media_root, tmp_path):
     redis = ThrowawayRedis()
     env = {
         "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
-        "DATABASE_URL": database_url(connection.settings_dict),
+        "DATABASE_URL": database_url_from_settings(connection.settings_dict),
         "REDIS_URL": redis.url,
         "CELERY_BROKER_URL": redis.broker_url,
         "CELERY_TASK_DEFAULT_QUEUE": "celery",
@@ -97,7 +98,7 @@ def test_jobs_created_while_redis_is_frozen_are_accepted_then_each_completes_onc
     assert slowest < 8, f"a submission took {slowest:.1f}s"
     assert all(
         job.status == Status.PENDING and job.dispatched_at is None
-        for job in ProcessingRequest.objects.filter(pk__in=ids)
+        for job in Job.objects.filter(pk__in=ids)
     )
 
     redis.thaw()
@@ -107,7 +108,7 @@ def test_jobs_created_while_redis_is_frozen_are_accepted_then_each_completes_onc
 
     assert [job.status for job in jobs] == [Status.COMPLETED] * 5
     assert [job.attempts for job in jobs] == [1] * 5
-    assert ProcessingResult.objects.filter(request__in=ids).count() == 5
+    assert JobResult.objects.filter(job__in=ids).count() == 5
     assert len(stored_files(media_root)) == 5 * 3
     # Each job's message reached the worker exactly once.
     log = worker.log_path.read_text()

@@ -19,16 +19,16 @@ from django.db import connection
 from django.utils import timezone
 
 from backend.config.celery import app
+from backend.core.database_url import database_url_from_settings
 from backend.jobs import limits
-from backend.jobs.models import ProcessingRequest, ProcessingResult
+from backend.jobs.models import Job, JobResult
 from backend.jobs.services import jobs_recover
 from backend.jobs.tasks import process_job
-from backend.jobs.tests.factories import SAMPLE_CSV, ProcessingRequestFactory, file_job_create
+from backend.jobs.tests.factories import SAMPLE_CSV, JobFactory, file_job_create
 from backend.jobs.tests.helpers import big_text, multipart, stored_files, wait_for_status
-from backend.jobs.tests.worker import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-Status = ProcessingRequest.Status
+Status = Job.Status
 FINISHED = {Status.COMPLETED, Status.FAILED}
 # Big enough that a worker spends a second or two on it: time to kill it mid-job.
 BIG_MB = 9
@@ -43,7 +43,7 @@ def _submit_text(client, text: str, title: str = "Flow") -> str:
     return response.json()["id"]
 
 
-def _big_job(user) -> ProcessingRequest:
+def _big_job(user) -> Job:
     job = file_job_create(owner=user, content=big_text(BIG_MB).encode(), name="big.txt")
     process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
     return job
@@ -90,7 +90,7 @@ def test_a_text_job_runs_through_the_worker(auth_client, celery_worker, media_ro
 
     assert auth_client.delete(f"/api/v1/jobs/delete/{job_id}/").status_code == 204
     assert stored_files(media_root) == set()
-    assert not ProcessingRequest.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_csv_upload_runs_through_the_worker(auth_client, celery_worker):
@@ -125,7 +125,7 @@ def test_a_failing_job_keeps_its_error_message(user, auth_client, celery_worker,
 
 
 def test_a_redelivered_message_for_a_completed_job_changes_nothing(user, celery_worker):
-    job = ProcessingRequestFactory(owner=user)
+    job = JobFactory(owner=user)
     process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
     finished = wait_for_status(job.pk, FINISHED)
     processed = _processed_count(celery_worker)
@@ -133,7 +133,7 @@ def test_a_redelivered_message_for_a_completed_job_changes_nothing(user, celery_
     process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
     _wait_until(lambda: _processed_count(celery_worker) > processed, message="second delivery")
 
-    again = ProcessingRequest.objects.get(pk=job.pk)
+    again = Job.objects.get(pk=job.pk)
     assert (again.status, again.attempts, again.finished_at) == (
         Status.COMPLETED,
         1,
@@ -156,8 +156,8 @@ def test_deleting_a_running_job_leaves_nothing_behind(user, auth_client, celery_
         lambda: not any(t["id"] == job.celery_task_id for t in celery_worker.active_tasks()),
         message="the running task to end",
     )
-    assert not ProcessingRequest.objects.exists()
-    assert not ProcessingResult.objects.exists()
+    assert not Job.objects.exists()
+    assert not JobResult.objects.exists()
     assert stored_files(media_root) == set()
 
 
@@ -171,10 +171,10 @@ def _waiting_locks() -> int:
 def _worker_held_in_its_save_phase(job):
     """The worker reaches phase 3 (row lock taken, output files written) and waits there, on
     the result row another transaction is inserting, until the block ends."""
-    blocker = psycopg.connect(database_url(connection.settings_dict))
+    blocker = psycopg.connect(database_url_from_settings(connection.settings_dict))
     try:
         blocker.execute(
-            "INSERT INTO jobs_processingresult (request_id, data, terms_csv, report_md,"
+            "INSERT INTO jobs_jobresult (job_id, data, terms_csv, report_md,"
             " archive_zip, created_at) VALUES (%s, '{}', '', '', '', now())",
             [job.pk],
         )
@@ -190,7 +190,7 @@ def _worker_held_in_its_save_phase(job):
 def test_a_delete_while_the_worker_saves_leaves_no_file_and_no_500(
     user, auth_client, celery_worker, media_root, deleted
 ):
-    job = ProcessingRequestFactory(owner=user)
+    job = JobFactory(owner=user)
     answers = []
 
     def delete() -> None:
@@ -212,8 +212,8 @@ def test_a_delete_while_the_worker_saves_leaves_no_file_and_no_500(
 
     assert answers == [204 if deleted == "job" else "deleted"]
     _wait_until(lambda: stored_files(media_root) == set(), message="the job's files to go")
-    assert not ProcessingRequest.objects.filter(pk=job.pk).exists()
-    assert not ProcessingResult.objects.exists()
+    assert not Job.objects.filter(pk=job.pk).exists()
+    assert not JobResult.objects.exists()
 
 
 def test_a_job_over_the_soft_time_limit_fails_with_a_message(user, celery_worker):
@@ -228,7 +228,7 @@ def test_a_job_over_the_soft_time_limit_fails_with_a_message(user, celery_worker
     job = wait_for_status(job.pk, FINISHED, timeout=60)
     assert job.status == Status.FAILED
     assert job.error_message == "Processing took longer than its time limit and was stopped."
-    assert not ProcessingResult.objects.exists()
+    assert not JobResult.objects.exists()
 
 
 # Workers that die
@@ -253,7 +253,7 @@ def test_a_job_whose_pool_process_is_always_killed_ends_failed(user, celery_work
     job = _big_job(user)
     for attempt in range(1, limits.MAX_ATTEMPTS + 1):
         _wait_until(
-            lambda n=attempt: ProcessingRequest.objects.filter(
+            lambda n=attempt: Job.objects.filter(
                 pk=job.pk, status=Status.PROCESSING, attempts=n
             ).exists(),
             timeout=60,
@@ -272,7 +272,7 @@ def test_a_whole_worker_killed_mid_job_gets_the_message_back_from_redis(user, wo
     wait_for_status(job.pk, {Status.PROCESSING})
 
     worker_process.kill()
-    assert ProcessingRequest.objects.get(pk=job.pk).status == Status.PROCESSING
+    assert Job.objects.get(pk=job.pk).status == Status.PROCESSING
 
     # Nobody acknowledged or rejected the message: Redis hands it out again once the
     # visibility timeout has passed (short here; the settings keep it above the time limit).
@@ -322,5 +322,5 @@ def test_jobs_of_a_killed_worker_run_again_within_30_s_and_complete_once(
         assert job.attempts == 2
         # Silent for HEARTBEAT_TIMEOUT, then requeued: running again within 30 s.
         assert job.started_at - available < timedelta(seconds=30)
-    assert ProcessingResult.objects.filter(request__owner=user).count() == 20
+    assert JobResult.objects.filter(job__owner=user).count() == 20
     assert len(stored_files(media_root)) == 2 + 20 * 3  # the big jobs' inputs, 3 outputs each

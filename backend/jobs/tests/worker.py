@@ -14,27 +14,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from celery import Celery
 
 from backend.config.celery import app
 
 START_TIMEOUT = 60
-
-
-def database_url(settings_dict: dict) -> str:
-    """A DATABASE_URL (django-environ's syntax) for an already configured connection."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or ""
-    port = settings_dict.get("PORT") or ""
-    name = quote(settings_dict["NAME"], safe="")
-    if host.startswith("/"):  # a socket directory goes in the query, as libpq takes it
-        return f"postgres://{credentials}/{name}?host={quote(host, safe='')}"
-    netloc = f"{credentials}{host}" + (f":{port}" if port else "")
-    return f"postgres://{netloc}/{name}"
 
 
 class CeleryWorker:

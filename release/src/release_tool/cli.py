@@ -1,7 +1,7 @@
 """Release steps of the CI pipeline: should-update-latest, merge-manifests, promote, e2c.
 
-Every subcommand reads the seed's CI variables as defaults, so the pipeline passes only what
-differs.
+Every subcommand takes its defaults from GitLab CI's predefined variables (CI_COMMIT_TAG,
+CI_JOB_ID, ...) and the pipeline's own settings, so a job passes only what differs.
 Exit codes: 0 done, 1 registry, git or cloud trouble, 2 bad input or configuration.
 """
 

@@ -1,4 +1,6 @@
-"""Should `latest` move to this tag? The seed's decision flow (section 14), PEP 440 ordering."""
+"""Should `latest` move to this tag? Only to an annotated tag naming a final release newer than
+the one `latest` points to now (PEP 440 ordering): a rebuild of an old tag or an internal build
+must never move what users pull by default."""
 
 from dataclasses import asdict, dataclass
 from pathlib import Path

@@ -1,8 +1,8 @@
 """Is a git tag annotated (an official release) or lightweight (internal/alpha)?
 
 Sources, first answer wins: TAG_TYPE_OVERRIDE, the local clone (`git cat-file`), the GitLab tags
-API, then the seed's name heuristic. CI clones may lack the tag object (shallow or detached
-fetches), which is why the API and the heuristic exist as fallbacks.
+API, then the tag's name (a pre-release word means lightweight). CI clones may lack the tag
+object (shallow or detached fetches), which is why the API and the name exist as fallbacks.
 """
 
 import subprocess

@@ -13,7 +13,8 @@ _REPOSITORY = re.compile(
     r"(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
 )
-# The seed's heuristic words: tags carrying one are internal/pre-release builds.
+# Tags carrying one of these words are internal/pre-release builds, also those PEP 440 cannot
+# parse (1.2.3test), so no such tag ever moves `latest`.
 _PRERELEASE_WORDS = re.compile(r"alpha|beta|rc|pre|dev|test", re.IGNORECASE)
 ARCH_SUFFIXES = ("-amd64", "-arm64")
 
@@ -61,7 +62,7 @@ def require_version(tag: str) -> Version:
 
 
 def is_prerelease(tag: str) -> bool:
-    """True for 1.2.3-rc1, 1.2.3alpha, 1.2.3.dev0, and any tag with the seed's pre-release words."""
+    """True for 1.2.3-rc1, 1.2.3alpha, 1.2.3.dev0, and any tag with a pre-release word."""
     version = parse_version(tag)
     if version is not None and version.is_prerelease:
         return True
