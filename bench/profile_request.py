@@ -9,7 +9,8 @@ mostly waiting for PostgreSQL), then the top entries by own and by cumulative CP
 profiler counts this process's CPU time, so the figures hold still when other processes load
 the machine.
 
-Usage: python bench/profile_request.py [--path /api/v1/auth/user/] [--requests 2000] [--top 25]
+Usage: python bench/profile_request.py [--path /api/v1/auth/user/] [--jobs 0] [--requests 2000]
+       [--top 25]   (--jobs: how many jobs the user owns, for /api/v1/jobs/list/)
 """
 
 import argparse
@@ -26,12 +27,19 @@ def main() -> None:
     parser.add_argument("--path", default="/api/v1/auth/user/")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--jobs", type=int, default=0)
     args = parser.parse_args()
 
     setup_django()
     from django.test import Client
 
-    _user, token = bench_user("bench-profile@example.com")
+    user, token = bench_user("bench-profile@example.com")
+    from backend.jobs.models import Job
+
+    user.jobs.all().delete()
+    Job.objects.bulk_create(
+        Job(owner=user, title=f"job {n}", input_text="bench text") for n in range(args.jobs)
+    )
     # HTTP_HOST and the forwarded scheme as the proxy sends them in production.
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="localhost")
 

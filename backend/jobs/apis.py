@@ -3,6 +3,7 @@ answers with an output serializer."""
 
 import re
 
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.decorators import method_decorator
@@ -111,7 +112,26 @@ def _stored_result(job: Job) -> JobResult:
         raise NotFound("The job's results are no longer stored.") from None
 
 
+class FirstPageCountingPaginator(Paginator):
+    """Django's Paginator, without its COUNT(*) when the first page is not full.
+
+    Most lists are short and most requests ask for the first page: when that page holds fewer
+    rows than fit, they are all there are, and the total is their number. A full page, or any
+    later page, is counted as before.
+    """
+
+    def page(self, number):
+        if number not in (1, "1"):
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = len(rows)  # Paginator.count is a cached_property
+        return self._get_page(rows, 1, self)
+
+
 class JobPagination(PageNumberPagination):
+    django_paginator_class = FirstPageCountingPaginator
+
     def __init__(self, page_size: int):
         self.page_size = page_size
 

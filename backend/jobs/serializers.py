@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
 
-from backend.core.serializers import RejectUnknownFieldsMixin
+from backend.core.serializers import ModelFieldsOnceMixin, RejectUnknownFieldsMixin
 from backend.jobs import limits
 from backend.jobs.inputs import InputError, input_text
 from backend.jobs.models import Job
@@ -159,13 +159,13 @@ class JobListQuerySerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Job.Status.choices, required=False)
 
 
-class JobCreatedSerializer(serializers.ModelSerializer):
+class JobCreatedSerializer(ModelFieldsOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = ("id", "status")
 
 
-class JobStatusSerializer(serializers.ModelSerializer):
+class JobStatusSerializer(ModelFieldsOnceMixin, serializers.ModelSerializer):
     # The run's phase while processing (prepare, analyse, save), else null.
     phase = serializers.SerializerMethodField()
 
@@ -197,7 +197,7 @@ class JobListItemSerializer(JobStatusSerializer):
 LIST_COLUMNS = JobListItemSerializer.Meta.fields
 
 
-class JobResultSerializer(serializers.ModelSerializer):
+class JobResultSerializer(ModelFieldsOnceMixin, serializers.ModelSerializer):
     data = serializers.JSONField(source="result.data")
     files = serializers.SerializerMethodField()
 

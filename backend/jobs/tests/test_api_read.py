@@ -139,6 +139,23 @@ def test_list_query_count_does_not_grow_with_page_size(
         assert len(response.json()["results"]) == page_size
 
 
+@pytest.mark.parametrize(
+    ("jobs", "page", "queries", "count"),
+    [(3, 1, 2, 3), (0, 1, 2, 0), (5, 1, 3, 5), (7, 2, 3, 7)],
+)
+def test_a_first_page_that_is_not_full_is_not_counted(
+    user, auth_client, django_assert_num_queries, jobs, page, queries, count
+):
+    JobFactory.create_batch(jobs, owner=user)
+    # The token with its user and the page; a full page, or a later one, also counts the rows.
+    with django_assert_num_queries(queries):
+        response = get_list(auth_client, f"?page_size=5&page={page}")
+    body = response.json()
+    assert body["count"] == count
+    assert len(body["results"]) == min(5, jobs - (page - 1) * 5)
+    assert (body["next"] is None) == (jobs <= page * 5)
+
+
 def test_list_does_not_load_the_input_text(user, auth_client):
     JobFactory(owner=user)
     with CaptureQueriesContext(connection) as queries:
