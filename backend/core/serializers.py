@@ -40,6 +40,16 @@ class ModelFieldsOnceMixin:
 
     def get_fields(self):
         cls = type(self)
-        if cls not in ModelFieldsOnceMixin._model_fields:
-            ModelFieldsOnceMixin._model_fields[cls] = super().get_fields()
-        return copy.deepcopy(ModelFieldsOnceMixin._model_fields[cls])
+        built = ModelFieldsOnceMixin._model_fields
+        if cls not in built:
+            built[cls] = super().get_fields()
+        return {name: _unbound_copy(field) for name, field in built[cls].items()}
+
+
+def _unbound_copy(field):
+    """A new, unbound field made with the same arguments, as Field.__deepcopy__ does, but
+    without deep-copying them (lazy labels, choices): fields read their arguments and never
+    change them. A nested serializer is deep-copied."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    return field.__class__(*field._args, **field._kwargs)
