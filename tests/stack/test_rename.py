@@ -29,7 +29,6 @@ def test_renamed_copy_passes_the_backend_tests(make_checkout):
     # (scripts/test installs and builds it before these tests run; sync links them.)
     checkout.sync()
     checkout.up("postgres", "redis")
-    # In parallel, as the sandbox check runs them (pytest-xdist, a test database per worker).
-    result = checkout.pytest("backend", "-q", "-n", "2")
+    result = checkout.pytest("backend", "-q")
 
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
