@@ -3,7 +3,7 @@
 # with the tools on PATH.
 # Arguments for `make manage`: make manage ARGS="makemigrations accounts"
 
-.PHONY: help up up-detached down status update createsuperuser manage reset-db test lint e2e
+.PHONY: help up up-detached down status update createsuperuser manage reset-db test check lint e2e
 
 help:
 	@echo "make up               start the dev stack (process-compose TUI; Ctrl-C stops it)"
@@ -15,10 +15,11 @@ help:
 	@echo "make manage ARGS=...  run a manage.py command against the stack"
 	@echo "make reset-db         throw the dev database away and rebuild it"
 	@echo "make test             every check, as CI runs it"
+	@echo "make check            the edit loop's quick check: ruff, backend tests, vitest"
 	@echo "make lint             ruff, eslint, prettier, shellcheck, ... (pre-commit)"
 	@echo "make e2e              Playwright against the running stack"
 
-# up and test set the checkout up first (scripts/setup): a fresh clone needs nothing else.
+# up, test and check set the checkout up first (scripts/setup): a fresh clone needs nothing else.
 up:
 	scripts/setup
 	scripts/up
@@ -48,6 +49,10 @@ reset-db:
 test:
 	scripts/setup
 	scripts/test
+
+check:
+	scripts/setup
+	scripts/check
 
 lint:
 	scripts/lint

@@ -1,3 +1,4 @@
+import os
 import threading
 from email import policy
 from email.parser import BytesParser
@@ -8,6 +9,18 @@ from rest_framework.test import APIClient
 
 from backend.accounts.tests.factories import UserFactory
 from backend.core.tests.throwaway import free_port
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker has its own test database (pytest-django suffixes its
+    name with the worker id), so its rows' ids repeat another worker's: cache keys made from
+    them (rate-limit counters) get the worker id as prefix, so that the workers' counters on
+    the one Redis stay apart."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        from django.conf import settings
+
+        settings.CACHES["default"]["KEY_PREFIX"] = worker
 
 
 @pytest.fixture

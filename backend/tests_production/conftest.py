@@ -32,7 +32,11 @@ from backend.tests_production.harness import (
     wait_until,
 )
 
-REDIS_DB = 5
+# Under pytest-xdist each worker (gw0, gw1, ...) has a production database and a Redis database
+# of its own on the shared servers (tests/deploy has 6).
+XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_DB = 5 if XDIST_WORKER == 0 else 6 + XDIST_WORKER
+assert REDIS_DB < 16, "Redis has 16 databases: run at most 10 pytest-xdist workers"
 AUTH_THROTTLE_RATE = 5  # per minute: low enough to reach in a test
 ALLOWED_ORIGIN = "https://app.example.com"
 FIRST_PASSWORD = "first superuser pass 1"
@@ -74,7 +78,7 @@ def postgres() -> Postgres:
 
 @pytest.fixture(scope="session")
 def production_db_name() -> str:
-    return f"{settings.APP_NAME}_prod"
+    return f"{settings.APP_NAME}_prod" + (f"_{XDIST_WORKER}" if XDIST_WORKER else "")
 
 
 def _drop_database(postgres: Postgres, name: str) -> None:

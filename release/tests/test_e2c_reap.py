@@ -51,6 +51,11 @@ def state_of(ec2, instance_id: str) -> str:
     return reservations[0]["Instances"][0]["State"]["Name"]
 
 
+def launch_time(ec2, instance_id: str) -> float:
+    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return reservations[0]["Instances"][0]["LaunchTime"].timestamp()
+
+
 def lease_keys(ec2, instance_id: str) -> set[str]:
     reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     tags = reservations[0]["Instances"][0].get("Tags", [])
@@ -132,7 +137,10 @@ def test_without_the_api_age_decides(run_release, e2c_env, ec2):
     assert young.stdout.strip() == "nothing to reap"
     assert state_of(ec2, instance_id) == "running"
 
-    time.sleep(1.5)
+    # Until the instance is older than E2C_REAP_AFTER=1 s by its own LaunchTime (moto's clock).
+    launched = launch_time(ec2, instance_id)
+    while time.time() - launched <= 1:
+        time.sleep(0.05)
     old = reap(run_release, {**e2c_env, "E2C_REAP_AFTER": "1"})
     assert old.returncode == 0, old.stderr
     assert "older than E2C_REAP_AFTER=1 s" in old.stdout

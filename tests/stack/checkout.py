@@ -190,7 +190,12 @@ def clean_environment(*, explicit_ports: bool = True, **extra: str) -> dict:
     without, the copy derives its own block (scripts/lib/ports.sh)."""
     hidden = STACK_VARIABLES + PORT_VARIABLES
     env = {key: value for key, value in os.environ.items() if key not in hidden}
-    env = {key: value for key, value in env.items() if not key.startswith(("PC_", "STACK_"))}
+    # PYTEST_XDIST_*: a copy's own pytest is not a worker of this run.
+    env = {
+        key: value
+        for key, value in env.items()
+        if not key.startswith(("PC_", "STACK_", "PYTEST_XDIST_"))
+    }
     # The copies have no venv of their own unless a test makes one: tools come from this one.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     if explicit_ports:

@@ -162,8 +162,12 @@ def test_deleting_a_running_job_leaves_nothing_behind(user, auth_client, celery_
 
 
 def _waiting_locks() -> int:
+    """Lock waits in this test's database only: parallel test workers share the server."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+            " WHERE NOT granted AND datname = current_database()"
+        )
         return cursor.fetchone()[0]
 
 
