@@ -35,12 +35,20 @@ def failing_dependency(exc: BaseException | None) -> str | None:
     return None
 
 
-def unavailable_response(request, part: str) -> HttpResponse:
+def unavailable_body(part: str) -> dict[str, str]:
+    """The JSON an API request gets when `part` is down (DRF views and the rest alike)."""
     detail = f"The {part} is unavailable; try again in a few seconds."
+    return {"detail": detail, "unavailable": part}
+
+
+def unavailable_response(request, part: str) -> HttpResponse:
+    body = unavailable_body(part)
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": detail, "unavailable": part}, status=503)
+        response = JsonResponse(body, status=503)
     else:
-        response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            body["detail"], status=503, content_type="text/plain; charset=utf-8"
+        )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

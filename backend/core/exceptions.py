@@ -8,9 +8,11 @@ from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from backend.core.dependencies import RETRY_AFTER_SECONDS, failing_dependency
+from backend.core.dependencies import RETRY_AFTER_SECONDS, failing_dependency, unavailable_body
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +38,9 @@ def api_exception_handler(exc, context):
         exc = ParseError(str(exc))
     elif part := failing_dependency(exc):
         logger.warning("%s unavailable: %s", part, exc)
-        exc = ServiceUnavailable(f"The {part} is unavailable; try again in a few seconds.")
-        exc.wait = RETRY_AFTER_SECONDS  # DRF answers it as Retry-After
-        # The same body as the middleware's answer (backend.core.dependencies).
-        response = drf_exception_handler(exc, context)
-        response.data["unavailable"] = part
-        return response
+        set_rollback()  # as DRF's own handler does
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return Response(unavailable_body(part), status=503, headers=headers)
     # DRF also marks an open transaction for rollback: nothing is half-written.
     return drf_exception_handler(exc, context)
 
