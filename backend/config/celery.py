@@ -6,6 +6,8 @@ Settings live in Django's settings under the CELERY_ prefix (base.py, section CE
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings.local")
 
@@ -17,3 +19,10 @@ app.autodiscover_tasks()
 from backend.jobs.maintenance import JobsMaintenance  # noqa: E402
 
 app.steps["worker"].add(JobsMaintenance)
+
+
+@task_prerun.connect
+def _connections_checked_as_for_a_request(**kwargs) -> None:
+    # What Django does when a request starts: drop a connection that is broken or older than
+    # CONN_MAX_AGE, and health-check the one kept (CONN_HEALTH_CHECKS) at its first use.
+    close_old_connections()

@@ -12,7 +12,7 @@ import time
 from functools import wraps
 
 import redis.exceptions
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,29 @@ def _default(key, default=None, version=None):
     return default
 
 
+class _OneClientPerPool(RedisCacheClient):
+    """Django's client builds a redis.Redis, with its response callbacks, for every cache call
+    (two for each throttled request); one per connection pool serves them all, and every
+    thread (redis-py's clients are thread-safe)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     _skip_until = 0.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _OneClientPerPool
 
     # add() answers True: allauth takes it as its lock acquired and goes on.
     add = _fail_open(True)(RedisCache.add)

@@ -7,6 +7,7 @@ stops at its next phase and stores nothing.
 """
 
 import contextlib
+import enum
 import logging
 import os
 import shutil
@@ -21,6 +22,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.jobs import limits
@@ -80,38 +83,80 @@ def _job_run(job: Job) -> None:
 
 
 def _job_start(*, job_id: str, task_id: str | None) -> Job | None:
+    """The job, claimed for this run; None if this message is not to run it.
+
+    Read without a lock, then claimed by an UPDATE that matches only the row as it was read:
+    two round trips and no transaction held open. If the row changed in between (a second copy
+    of the message, a requeue, a delete), the claim matches nothing and the job is judged
+    again under its row lock, as is a job to give up.
+    """
+    job = Job.objects.filter(pk=job_id).first()
+    verdict = _verdict(job, task_id)
+    if verdict is _Verdict.SKIP:
+        return None  # final whatever happens next: a stale id or an ended job stays so
+    if verdict is _Verdict.RUN and _claim(job):
+        return job
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
-        if job is None:
-            return None  # deleted before a worker got to it
-        if task_id is not None and task_id != job.celery_task_id:
-            logger.info("job %s: message %s is stale, skipped", job.id, task_id)
-            return None
-        if job.is_finished:
-            return None  # a redelivered message for a job that already ended
-        now = timezone.now()
-        if job.status == Status.PROCESSING and _run_is_alive(job, now):
-            # A second copy of the message of a run still going on (sent twice, or handed out
-            # again by the broker): the run in progress finishes the job.
-            logger.info("job %s: message %s is already being run, skipped", job.id, task_id)
-            return None
-        if job.attempts >= limits.MAX_ATTEMPTS:
+        verdict = _verdict(job, task_id)
+        if verdict is _Verdict.GIVE_UP:
             job_give_up(job=job)
+        if verdict is not _Verdict.RUN or not _claim(job):
             return None
-        job.status = Status.PROCESSING
-        job.phase = Phase.PREPARE
-        job.attempts += 1
+    return job
+
+
+class _Verdict(enum.Enum):
+    RUN = "run"
+    SKIP = "skip"
+    GIVE_UP = "give up"
+
+
+def _verdict(job: Job | None, task_id: str | None) -> _Verdict:
+    if job is None:
+        return _Verdict.SKIP  # deleted before a worker got to it
+    if task_id is not None and task_id != job.celery_task_id:
+        logger.info("job %s: message %s is stale, skipped", job.id, task_id)
+        return _Verdict.SKIP
+    if job.is_finished:
+        return _Verdict.SKIP  # a redelivered message for a job that already ended
+    if job.status == Status.PROCESSING and _run_is_alive(job, timezone.now()):
+        # A second copy of the message of a run still going on (sent twice, or handed out
+        # again by the broker): the run in progress finishes the job.
+        logger.info("job %s: message %s is already being run, skipped", job.id, task_id)
+        return _Verdict.SKIP
+    if job.attempts >= limits.MAX_ATTEMPTS:
+        return _Verdict.GIVE_UP
+    return _Verdict.RUN
+
+
+def _claim(job: Job) -> bool:
+    """Mark the job processing for this run, if its row is still as `job` read it."""
+    now = timezone.now()
+    claimed = Job.objects.filter(
+        pk=job.pk,
+        status=job.status,
+        attempts=job.attempts,
+        celery_task_id=job.celery_task_id,
+        heartbeat_at=job.heartbeat_at,
+        worker=job.worker,
+    ).update(
+        status=Status.PROCESSING,
+        phase=Phase.PREPARE,
+        attempts=job.attempts + 1,
+        started_at=now,
+        heartbeat_at=now,
+        worker=_this_worker(),
+        # It may arrive before its sender recorded the send.
+        dispatched_at=Coalesce("dispatched_at", Value(now)),
+        error_message="",
+    )
+    if claimed:
+        job.status, job.phase, job.attempts = Status.PROCESSING, Phase.PREPARE, job.attempts + 1
         job.started_at = job.heartbeat_at = now
         job.worker = _this_worker()
-        job.dispatched_at = job.dispatched_at or now  # it arrived before its send was marked
         job.error_message = ""
-        job.save(
-            update_fields=[
-                "status", "phase", "attempts", "started_at", "heartbeat_at", "worker",
-                "dispatched_at", "error_message",
-            ]
-        )  # fmt: skip
-    return job
+    return bool(claimed)
 
 
 def _this_worker() -> str:
@@ -223,26 +268,21 @@ def _phase_save(job: Job, *, data: dict, outputs: dict[Output, Path]) -> None:
     then removes them) or the job is gone and nothing is stored.
     """
     with transaction.atomic():
-        locked = (
-            Job.objects.select_for_update()
-            .filter(pk=job.pk, status=Status.PROCESSING, celery_task_id=job.celery_task_id)
-            .first()
-        )
-        if locked is None:
+        # Completed only if the job is still this run's; the UPDATE takes the row lock too.
+        finished = Job.objects.filter(
+            pk=job.pk, status=Status.PROCESSING, celery_task_id=job.celery_task_id
+        ).update(status=Status.COMPLETED, finished_at=timezone.now())
+        if not finished:
             logger.info("job %s was deleted or requeued while running; results dropped", job.pk)
             return
-        result = JobResult.objects.filter(job=locked).first() or JobResult(job=locked)
         # An earlier run that died before its commit may have left files under these names.
-        job_files_delete(names=stored_names(job_directory(locked)))
-        result.data = data
+        job_files_delete(names=stored_names(job_directory(job)))
+        result = JobResult(job=job, data=data, created_at=timezone.now())
         for output in OUTPUTS:
             with outputs[output].open("rb") as handle:
                 result.file(output).save(output.file_name, File(handle), save=False)
-        result.created_at = timezone.now()
-        result.save()
-        locked.status = Status.COMPLETED
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "finished_at"])
+        # A job gets its result in the transaction that completes it: a running one has none.
+        result.save(force_insert=True)
 
 
 def _phase_cleanup(workdir: Path) -> None:

@@ -3,6 +3,7 @@ from pathlib import PurePosixPath
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from backend.core.serializers import ModelFieldsOnceMixin, RejectUnknownFieldsMixin
 from backend.jobs import limits
@@ -13,26 +14,32 @@ from backend.jobs.outputs import OUTPUTS
 LANGUAGES = ("en", "de")
 
 
-def _encodable(value: str) -> str:
-    # JSON may carry lone surrogates ("\ud800"); PostgreSQL cannot store them.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise serializers.ValidationError(
-            "Contains characters that are not valid Unicode."
-        ) from exc
-    return value
-
-
 class StringField(serializers.CharField):
     """A CharField that takes strings only: DRF's turns 123 into "123", and a client sending a
-    number for a text has a bug it should hear about."""
+    number for a text has a bug it should hear about. Lone surrogates ("\\ud800", which JSON
+    may carry and PostgreSQL cannot store) are refused by one encode, in C, in place of DRF's
+    validator that looks at each character in Python (a third of a 10 KB job's create)."""
 
-    default_error_messages = {"not_a_string": "Must be a string, not {kind}."}
+    default_error_messages = {
+        "not_a_string": "Must be a string, not {kind}.",
+        "not_unicode": "Contains characters that are not valid Unicode.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitSurrogateCharactersValidator)
+        ]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_a_string", kind=_json_kind(data))
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("not_unicode")
         return super().to_internal_value(data)
 
 
@@ -59,10 +66,8 @@ class JobCreateSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     `options` is a JSON object; in a multipart form it is a field holding JSON text.
     """
 
-    title = StringField(max_length=limits.MAX_TITLE_LENGTH, validators=[_encodable])
-    text = StringField(
-        required=False, allow_blank=True, trim_whitespace=False, validators=[_encodable]
-    )
+    title = StringField(max_length=limits.MAX_TITLE_LENGTH)
+    text = StringField(required=False, allow_blank=True, trim_whitespace=False)
     file = serializers.FileField(required=False, max_length=None)
     options = serializers.JSONField(required=False)
 

@@ -248,6 +248,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=4 *
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set: a new PostgreSQL backend for every job. With it, a task keeps its connection the way a
+# request does (CONN_MAX_AGE, CONN_HEALTH_CHECKS; backend/config/celery.py runs Django's
+# close_old_connections before each task), and the fixup still renews it every this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 # An unacknowledged message returns to the queue after this many seconds (a worker killed
 # outright never rejects it); keep it above the hard time limit. kombu looks for such messages
 # every unacked_restore_interval x unacked_restore_throttle seconds: 10 x 10 by default, which

@@ -43,8 +43,8 @@ def _submit_text(client, text: str, title: str = "Flow") -> str:
     return response.json()["id"]
 
 
-def _big_job(user) -> Job:
-    job = file_job_create(owner=user, content=big_text(BIG_MB).encode(), name="big.txt")
+def _big_job(user, megabytes: float = BIG_MB) -> Job:
+    job = file_job_create(owner=user, content=big_text(megabytes).encode(), name="big.txt")
     process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
     return job
 
@@ -306,7 +306,8 @@ def test_jobs_of_a_killed_worker_run_again_within_30_s_and_complete_once(
     user, auth_client, worker_process, media_root
 ):
     worker_process.ensure_running()
-    big = [_big_job(user) for _ in range(2)]
+    # Larger: both must still be running after the small jobs' submissions.
+    big = [_big_job(user, megabytes=3 * BIG_MB) for _ in range(2)]
     small = [
         _submit_text(auth_client, f"words {n} and more words", f"Small {n}") for n in range(18)
     ]
