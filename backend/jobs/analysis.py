@@ -50,7 +50,7 @@ class TextStats:
 def analyze_text(text: str, *, language: str) -> TextStats:
     stop_words = BY_LANGUAGE[language]
     # Counted per distinct word (Counter counts in C), then filtered: far fewer distinct words
-    # than words. ’ and ' join words alike, so the text can have one of them only.
+    # than words. ’ becomes ' first: both join words alike, and terms are stored with '.
     counts = Counter(map(str.lower, WORD.findall(text.replace("’", "'"))))
     words = counts.total()
     # Numbers and single letters are words for the counts, but say nothing as terms.

@@ -132,7 +132,7 @@ def _verdict(job: Job | None, task_id: str | None) -> _Verdict:
 
 def _claim(job: Job) -> bool:
     """Mark the job processing for this run, if its row is still as `job` read it."""
-    now = timezone.now()
+    now, worker = timezone.now(), _this_worker()
     claimed = Job.objects.filter(
         pk=job.pk,
         status=job.status,
@@ -146,7 +146,7 @@ def _claim(job: Job) -> bool:
         attempts=job.attempts + 1,
         started_at=now,
         heartbeat_at=now,
-        worker=_this_worker(),
+        worker=worker,
         # It may arrive before its sender recorded the send.
         dispatched_at=Coalesce("dispatched_at", Value(now)),
         error_message="",
@@ -154,8 +154,7 @@ def _claim(job: Job) -> bool:
     if claimed:
         job.status, job.phase, job.attempts = Status.PROCESSING, Phase.PREPARE, job.attempts + 1
         job.started_at = job.heartbeat_at = now
-        job.worker = _this_worker()
-        job.error_message = ""
+        job.worker, job.error_message = worker, ""
     return bool(claimed)
 
 
