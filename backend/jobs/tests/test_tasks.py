@@ -5,6 +5,7 @@ rows. Each ends with its jobs completed or failed: none is lost or left processi
 """
 
 import contextlib
+import functools
 import io
 import os
 import signal
@@ -43,8 +44,15 @@ def _submit_text(client, text: str, title: str = "Flow") -> str:
     return response.json()["id"]
 
 
+@functools.cache
+def _big_content(megabytes: float) -> bytes:
+    # Made once: generating the text takes about as long as a run, and a test that starts two
+    # runs must not let the first one end while it makes the second one's input.
+    return big_text(megabytes).encode()
+
+
 def _big_job(user, megabytes: float = BIG_MB) -> Job:
-    job = file_job_create(owner=user, content=big_text(megabytes).encode(), name="big.txt")
+    job = file_job_create(owner=user, content=_big_content(megabytes), name="big.txt")
     process_job.apply_async(args=[str(job.pk)], task_id=job.celery_task_id)
     return job
 
