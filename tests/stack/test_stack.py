@@ -208,3 +208,31 @@ def test_reset_db_rebuilds_a_migrated_database_with_the_dev_fixtures(make_checko
     assert checkout.psql("SELECT to_regclass('leftover') IS NULL") == "t"
     assert checkout.psql("SELECT email FROM accounts_user") == "dev@example.com"
     assert checkout.psql("SELECT count(*) > 0 FROM django_migrations WHERE app = 'jobs'") == "t"
+
+
+def test_migrate_is_skipped_until_the_database_or_the_fixtures_change(make_checkout):
+    checkout = make_checkout()
+    migrate_log = checkout.root / ".state" / "logs" / "migrate.log"
+    ran, skipped = "loaded: dev_users.json", "nothing changed"  # the log is per run
+
+    def migrate_ran() -> bool:
+        checkout.up("migrate")
+        log = migrate_log.read_text()
+        checkout.down()
+        assert (ran in log) != (skipped in log), log
+        return ran in log
+
+    assert migrate_ran()
+    assert not migrate_ran()
+
+    # Another migration recorded (as `manage migrate` by hand would): the database changed.
+    checkout.up("postgres")
+    checkout.psql("INSERT INTO django_migrations (app, name, applied) VALUES ('core', 'x', now())")
+    checkout.down()
+    assert migrate_ran()
+    assert not migrate_ran()
+
+    fixture = checkout.root / "backend" / "accounts" / "fixtures" / "dev_users.json"
+    fixture.write_text(fixture.read_text() + "\n")
+    assert migrate_ran()
+    assert not migrate_ran()
